@@ -1,0 +1,1 @@
+"""Reports: money and percentage formatting, tables, the plan workbook, charts."""

@@ -1,0 +1,42 @@
+"""Read the optional JSON inputs of ``planner report`` (comparison, sensitivity, phasing, tracking)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from planner.errors import InputError
+
+_HINTS = {"compare": "planner compare FILE --format json -o compare.json",
+          "sensitivity": "planner sensitivity FILE --format json -o sens.json",
+          "phasing": "planner phase PLAN.json -o phase.json (or planner allocate ... -o alloc.json)",
+          "tracking": "planner track PLAN.json --actuals ... --format json -o track.json"}
+
+
+def read_json(path: str | Path, what: str) -> Any:
+    """One JSON document holding a mapping or a list; errors name the file and the fix."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path), where=f"--{what}", hint="check the path") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path), where=f"--{what}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}", file=str(path),
+                         where=f"--{what}", hint=f"give the JSON written by `{_HINTS[what]}`") from None
+    if not isinstance(data, dict | list):
+        raise InputError(f"expected a JSON object or list, got {type(data).__name__}", file=str(path),
+                         where=f"--{what}", hint=f"give the JSON written by `{_HINTS[what]}`")
+    return data
+
+
+def load_extras(**paths: str | list[str] | None) -> dict[str, Any]:
+    """``{name: parsed JSON}`` for each given path (a list of paths gives a list of documents)."""
+    out: dict[str, Any] = {}
+    for what, p in paths.items():
+        if p is None:
+            continue
+        out[what] = [read_json(x, what) for x in p] if isinstance(p, list) else read_json(p, what)
+    return out
