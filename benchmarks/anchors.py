@@ -209,7 +209,8 @@ def _round_integers_up(sig: SigProgram, x: np.ndarray) -> np.ndarray:
         if not lv.integer:
             continue
         planned = lv.baseline * math.exp(x[lv.index])
-        whole = math.ceil(planned - 1e-9) if lv.sign > 0 else math.floor(planned + 1e-9)
+        # SLSQP lands on a bound only to ~1e-8, so 15.0000001 seats count as 15.
+        whole = math.ceil(planned * (1 - 1e-7)) if lv.sign > 0 else math.floor(planned * (1 + 1e-7))
         whole = min(max(whole, math.ceil(lv.baseline * math.exp(lv.xlo) - 1e-9)),
                     math.floor(lv.baseline * math.exp(lv.xhi) + 1e-9))
         x[lv.index] = math.log(whole / lv.baseline)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
 import sys
 import tempfile
@@ -175,7 +176,7 @@ def main() -> None:
         compare(results["planner (DuckDB)"], results["pandas"])
     best = {k: min(v) for k, v in times.items()}
     print(f"{args.rows:,} rows, Parquet {size:.0f} MiB (generated in {gen:.1f} s); best of {args.runs}; "
-          f"results of both sides equal to 1e-9\n")
+          f"results of both sides equal to 1e-9; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     print("| engine | seconds | rows/s | × pandas time | process peak RSS after it (MiB) |")
     print("|---|---:|---:|---:|---:|")
     for k, t in best.items():

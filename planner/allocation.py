@@ -24,6 +24,7 @@ import pandas as pd
 
 from planner import attribution
 from planner.errors import InputError
+from planner.files import read_json
 from planner.phasing import Phasing, phase_matrix, round_exact, to_units
 from planner.result import Plan
 
@@ -93,13 +94,9 @@ class Allocation:
 
 def load_allocation(path: str | Path) -> Allocation:
     """Read an allocation JSON written by ``planner allocate``."""
-    path = Path(path)
+    data = read_json(path, written_by="planner allocate PLAN.json -o alloc.json")
     try:
-        return Allocation.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON (line {exc.lineno}): {exc.msg}", file=str(path)) from None
+        return Allocation.from_dict(data)
     except InputError as exc:
         raise exc.with_file(str(path)) from None
 
@@ -206,7 +203,9 @@ def allocate_teams(plan: Plan, teams: pd.DataFrame, method: str, *, phasing: Pha
         basis = {t: _seat_basis(teams[teams["team"] == t]) for t in weight.index}
     else:
         weight = teams.groupby("team", sort=False)["last_year"].sum()
-        basis = {t: f"去年 {v:,.0f}" for t, v in weight.items()}
+        from planner.report.units import format_money
+
+        basis = {t: f"去年 {format_money(float(v), plan.unit)}" for t, v in weight.items()}
     if weight.sum() <= 0:
         raise InputError(f"the teams' {'capacity' if method == 'capacity' else 'last_year'} adds up to zero",
                          where="--teams", hint="give at least one team a positive value")
@@ -304,6 +303,9 @@ def allocate_owners(plan: Plan, method: str = "owner", *, owners: dict[str, Any]
         contrib = {n: float(sum(c for c, w in zip(per_player, who, strict=True) if w == n)) for n in names}
     contrib = _hand_on(contrib, owners.get("shares") or {})
     names += [n for n in contrib if n not in names]  # a taker of declared shares may own no lever
+    if not names:
+        raise InputError("nothing to allocate to owners: the plan has no levers and no input moved",
+                         hint="use --by capacity or --by share with a --teams file")
     uplift, c_uplift = _stretch(plan) - plan.target.baseline, _commitment(plan) - plan.target.baseline
     w = np.array([contrib[n] for n in names])
     annual, commit = split_exact(uplift, w, quantum), split_exact(c_uplift, w, quantum)

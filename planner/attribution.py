@@ -9,8 +9,9 @@ Two rules, both exact (contributions add up to planned − baseline of the targe
 * ``sequential`` — stages switched on one after the other (market, then operations, ...): a
   stage gets ``F(stages ≤ k planned) − F(stages < k planned)``.
 
-``F`` is the forward evaluator on the plan's scenario when that file is at hand; otherwise the
-product-chain model ``F = baseline × Π uplift`` built from the plan alone (and said so).
+``F`` is the forward evaluator on the plan's formulas — a model the caller passes (the report's,
+rebuilt from ``plan.tree``) or the scenario file when it is at hand; otherwise the product-chain
+model ``F = baseline × Π uplift`` built from the plan alone (and said so).
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from planner.errors import InputError
 from planner.result import InputResult, Plan
+
+if TYPE_CHECKING:
+    from planner.tree.graph import Model
 
 Evaluator = Callable[[np.ndarray], np.ndarray]  # (samples × players) input values → target per sample
 
@@ -38,15 +43,19 @@ class Players:
     method: str  # "tree" (scenario's formulas) or "product chain" (plan only)
 
 
-def players(plan: Plan) -> Players:
-    """Collect the moved inputs and an evaluator for the target node (the scenario's tree if possible)."""
+def players(plan: Plan, model: Model | None = None) -> Players:
+    """Collect the moved inputs and an evaluator for the target node (the scenario's tree if possible).
+
+    ``model`` evaluates the plan's formulas (e.g. rebuilt from ``plan.tree`` by the report); without
+    it the scenario file ``plan.source`` is read when it exists, else the product chain is assumed.
+    """
     # Every lever (an unmoved one contributes nothing but may still be tied to the target) and
     # every other input whose assumed value differs from last year's.
     moved = [i for i in plan.inputs
              if i.kind == "lever" or not np.isclose(i.planned, i.baseline, rtol=1e-12, atol=0.0)]
     base = np.array([i.baseline for i in moved], dtype=float)
     plan_v = np.array([i.planned for i in moved], dtype=float)
-    tree = _tree_evaluator(plan, moved)
+    tree = _tree_evaluator(plan, moved, model)
     if tree is not None:
         return Players(moved, base, plan_v, tree, "tree")
     return Players(moved, base, plan_v, _chain_evaluator(plan.target.baseline, base), "product chain")
@@ -63,14 +72,18 @@ def _chain_evaluator(target_baseline: float, base: np.ndarray) -> Evaluator:
     return f
 
 
-def _tree_evaluator(plan: Plan, moved: list[InputResult]) -> Evaluator | None:
-    if not plan.source or not Path(plan.source).exists():
-        return None
-    from planner.scenario import load_scenario
+def _tree_evaluator(plan: Plan, moved: list[InputResult], model: Model | None = None) -> Evaluator | None:
     from planner.tree.evaluate import evaluate
-    from planner.tree.graph import build_model
 
-    model = build_model(load_scenario(plan.source, None if plan.scenario == "base" else plan.scenario))
+    source = None  # the file to name in errors: only when the formulas come from it
+    if model is None:
+        if not plan.source or not Path(plan.source).exists():
+            return None
+        from planner.scenario import load_scenario
+        from planner.tree.graph import build_model
+
+        source = plan.source
+        model = build_model(load_scenario(source, None if plan.scenario == "base" else plan.scenario))
     node = plan.target.node
     slots = [(i.name, _index(model, i)) for i in moved]
     for item, (name, idx) in zip(moved, slots, strict=True):
@@ -78,7 +91,7 @@ def _tree_evaluator(plan: Plan, moved: list[InputResult]) -> Evaluator | None:
         if not np.isclose(known, item.baseline, rtol=1e-9):
             raise InputError(f"input {item.name!r}{f' [{item.label}]' if item.label else ''} has baseline "
                              f"{known:.6g} in the scenario but {item.baseline:.6g} in the plan: the file changed "
-                             "after the plan was solved", file=plan.source, where=f"inputs.{name}",
+                             "after the plan was solved", file=source, where=f"inputs.{name}",
                              hint="solve the scenario again, then allocate the new plan")
 
     def f(x: np.ndarray) -> np.ndarray:
@@ -96,7 +109,7 @@ def _tree_evaluator(plan: Plan, moved: list[InputResult]) -> Evaluator | None:
     if not np.isclose(got, plan.target.baseline, rtol=1e-6):
         raise InputError(f"the scenario gives a baseline of {got:.6g} for {node!r} but the plan says "
                          f"{plan.target.baseline:.6g}: the file changed after the plan was solved",
-                         file=plan.source, hint="solve the scenario again, then allocate the new plan")
+                         file=source, hint="solve the scenario again, then allocate the new plan")
     return f
 
 

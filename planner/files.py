@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 @contextmanager
@@ -22,6 +23,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        # mkstemp makes the file private (0600); outputs are for sharing, so use the usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -40,3 +45,23 @@ def write_with(path: str | Path, writer: Callable[[Path], None]) -> None:
     """Call ``writer(tmp_path)`` and move the result into place atomically."""
     with atomic_path(path) as tmp:
         writer(tmp)
+
+
+def read_json(path: str | Path, *, written_by: str, where: str | None = None) -> Any:
+    """Read one JSON document; every failure is an InputError naming the file and the command
+    that writes such a file (``written_by``, e.g. "planner phase PLAN.json -o phase.json")."""
+    import json
+
+    from planner.errors import InputError
+
+    path = Path(path)
+    hint = f"give the JSON written by `{written_by}`"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path), where=where, hint="check the path") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path), where=where, hint=hint) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}", file=str(path),
+                         where=where, hint=hint) from None

@@ -16,6 +16,7 @@ the periods add up *exactly* to the annual figure.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import pandas as pd
 
 from planner.calendar import Days, period_keys, period_table, working_days
 from planner.errors import InputError
+from planner.files import read_json
 from planner.result import Plan
 
 # --- rounding ------------------------------------------------------------------------------------
@@ -100,16 +102,18 @@ def period_weights(days: Days, by: str, seasonality: np.ndarray | None = None, r
     return Weights(periods, w / w.sum(), wg / wg.sum(), level)
 
 
-def phase_matrix(baseline: np.ndarray, planned: np.ndarray, weights: Weights, quantum: float = 1.0) -> np.ndarray:
+def phase_matrix(baseline: np.ndarray, planned: np.ndarray, weights: Weights,
+                 quantum: float | np.ndarray = 1.0) -> np.ndarray:
     """Phase many flows at once: (items,) baselines and plans → (items × periods) integers in quanta.
 
     Row sums equal ``round(planned / quantum)`` exactly.
     """
     baseline = np.asarray(baseline, dtype=float)
     planned = np.asarray(planned, dtype=float)
+    q = np.broadcast_to(np.asarray(quantum, dtype=float), planned.shape)  # one quantum, or one per item
     raw = (baseline[:, None] * weights.share[None, :]
-           + (planned - baseline)[:, None] * weights.ramp_share[None, :]) / quantum
-    return round_exact(raw, to_units(planned, quantum))
+           + (planned - baseline)[:, None] * weights.ramp_share[None, :]) / q[:, None]
+    return round_exact(raw, to_units(planned, q))
 
 
 # --- the phased plan -----------------------------------------------------------------------------
@@ -131,6 +135,7 @@ class Series:
     commitment: float | None = None
     commitment_values: list[float] | None = None
     commitment_cumulative: list[float] | None = None
+    quantum: float = 1.0  # rounding unit of a flow: --round for money, 1 for counts
 
 
 @dataclass
@@ -155,19 +160,20 @@ class Phasing:
         return next((s for s in self.series if s.key == key), None)
 
     def to_dict(self) -> dict[str, Any]:
-        periods = self.periods.assign(start=self.periods["start"].dt.strftime("%Y-%m-%d"),
-                                      end=self.periods["end"].dt.strftime("%Y-%m-%d"))
+        periods = [{"period": str(r.period), "start": r.start.date().isoformat(), "end": r.end.date().isoformat(),
+                    "calendar_days": int(r.calendar_days), "working_days": int(r.working_days),
+                    "weight": float(r.weight)} for r in self.periods.itertuples()]
         return {
             "year": self.year, "by": self.by, "country": self.country, "quantum": self.quantum,
             "ramp_months": self.ramp_months, "unit": self.unit, "margin": self.margin,
             "seasonality": {str(k): v for k, v in self.seasonality.items()},
             "seasonality_source": self.seasonality_source,
-            "periods": periods.to_dict(orient="records"),
+            "periods": periods,
             "series": [s.__dict__ for s in self.series],
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=float)
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
     def to_frame(self) -> pd.DataFrame:
         """Long table: one row per series and period, with the cumulative and commitment columns."""
@@ -204,14 +210,7 @@ class Phasing:
 
 def load_phasing(path: str | Path) -> Phasing:
     """Read a phase JSON written by ``planner phase``."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path), hint="check the path") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON (line {exc.lineno}): {exc.msg}", file=str(path),
-                         hint="give the JSON written by `planner phase ... -o phase.json`") from None
+    data = read_json(path, written_by="planner phase PLAN.json -o phase.json")
     try:
         return Phasing.from_dict(data)
     except InputError as exc:
@@ -227,7 +226,8 @@ def phase_plan(plan: Plan, year: int, by: str = "month", *, country: str = "CN",
     ----------
     seasonality : 12 monthly indices (January first); None = flat.
     ramp : months over which the uplift reaches its full run rate (0 = from 1 January).
-    quantum : rounding unit of flows (1 = whole 元 / customers; 10000 = whole 万).
+    quantum : rounding unit of the target and the money flows it adds up (1 = whole 元,
+        10000 = whole 万); other flows (customers, orders) are rounded to whole units.
     """
     if not plan.ok:
         raise InputError(f"the plan has status {plan.status}: there is nothing to phase",
@@ -239,7 +239,10 @@ def phase_plan(plan: Plan, year: int, by: str = "month", *, country: str = "CN",
     days = working_days(year, country)
     weights = period_weights(days, by, seasonality, ramp)
     flows, levels = _items(plan)
-    series = _phase_flows(flows, weights, quantum) + _phase_levels(levels, weights)
+    money = money_nodes(plan)
+    for item in flows:  # the display unit is for money; customers and orders stay whole units
+        item["quantum"] = float(quantum) if item["name"] in money else 1.0
+    series = _phase_flows(flows, weights) + _phase_levels(levels, weights)
     season = np.ones(12) if seasonality is None else np.asarray(seasonality, dtype=float)
     return Phasing(year=int(year), by=by, country=days.country, quantum=float(quantum), ramp_months=float(ramp),
                    seasonality={m + 1: float(season[m]) for m in range(12)},
@@ -268,21 +271,32 @@ def _items(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return flows, levels
 
 
-def _phase_flows(items: list[dict[str, Any]], weights: Weights, quantum: float) -> list[Series]:
+def _phase_flows(items: list[dict[str, Any]], weights: Weights) -> list[Series]:
     base = np.array([i["baseline"] for i in items], dtype=float)
     plan = np.array([i["planned"] for i in items], dtype=float)
-    units = phase_matrix(base, plan, weights, quantum)
+    q = np.array([i["quantum"] for i in items])
+    units = phase_matrix(base, plan, weights, q)
     out = []
     for i, item in enumerate(items):
-        values = units[i] * quantum
+        values = units[i] * q[i]
         s = Series(**item | {"commitment": None}, values=values.tolist(), cumulative=np.cumsum(values).tolist())
-        s.baseline, s.planned = float(s.baseline), float(to_units(s.planned, quantum) * quantum)
+        s.baseline, s.planned = float(s.baseline), float(to_units(s.planned, q[i]) * q[i])
         if item.get("commitment") is not None:
-            c = phase_matrix(base[i:i + 1], np.array([item["commitment"]]), weights, quantum)[0] * quantum
-            s.commitment = float(to_units(item["commitment"], quantum) * quantum)
+            c = phase_matrix(base[i:i + 1], np.array([item["commitment"]]), weights, q[i])[0] * q[i]
+            s.commitment = float(to_units(item["commitment"], q[i]) * q[i])
             s.commitment_values, s.commitment_cumulative = c.tolist(), np.cumsum(c).tolist()
         out.append(s)
     return out
+
+
+def money_nodes(plan: Plan) -> set[str]:
+    """The target node and the flow nodes its formula adds up (total_sales = sum(sales)): money
+    when the plan's unit is 元, shown in 亿 / 万 and rounded to the display unit."""
+    names = {plan.target.node}
+    formulas = {row.get("name"): str(row.get("formula") or "") for row in plan.tree}
+    flows = {n.name for n in plan.nodes if n.flow}
+    names |= {w for w in re.findall(r"[^\W\d]\w*", formulas.get(plan.target.node, "")) if w in flows}
+    return names
 
 
 def _phase_levels(items: list[dict[str, Any]], weights: Weights) -> list[Series]:
@@ -420,4 +434,6 @@ def render_phasing(ph: Phasing, fmt: str) -> str:
         lines.append(f"{p:<10}{int(ph.periods['working_days'].iat[i]):>5}"
                      + "".join(f"{format_money(v, ph.unit):>14}"
                                for v in (t.values[i], t.cumulative[i], commit[i], ccum[i])))
+    if ph.by == "week":
+        lines.append("weeks are ISO weeks, cut at the year boundary (the first and last may be short)")
     return "\n".join(lines) + "\n"

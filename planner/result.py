@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError
+from planner.files import read_json
 
 
 class Status(StrEnum):
@@ -43,6 +44,8 @@ class InputResult:
     kind: str = "lever"  # lever | fixed | uncontrollable
     labels: dict[str, str] | None = None
     flow: bool = False
+    integer: bool = False
+    unit: str | None = None
 
 
 @dataclass
@@ -159,14 +162,7 @@ class Plan:
 
 def load_plan(path: str | Path) -> Plan:
     """Read a plan JSON written by ``planner solve``."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError("file not found", file=str(path)) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}", file=str(path),
-                         hint="give the JSON written by `planner solve --format json -o plan.json`") from exc
+    data = read_json(path, written_by="planner solve FILE --format json -o plan.json")
     try:
         return Plan.from_dict(data)
     except InputError as exc:

@@ -31,7 +31,13 @@ class EffortStep(_Strict):
 
 
 class Uncertainty(_Strict):
-    """How an uncontrollable input may vary (used by sensitivity/uncertainty reports)."""
+    """How a fixed or uncontrollable input may vary (``planner sensitivity``, ``planner batch --sample``).
+
+    For a scalar input the distribution is of its value; for an input with dimensions it is of a factor
+    multiplying every label's value (centre 1). triangular: low, high, mode (default: the value);
+    uniform: low, high; normal: mean (default: the value), sd; lognormal: median ``mean`` (default: the
+    value) and log-sd ``sigma``.
+    """
 
     dist: Literal["triangular", "normal", "uniform", "lognormal"]
     low: float | None = None

@@ -12,8 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.result import (ConstraintResult, InputResult, Need, NodeResult, Plan, SolverInfo, Status,
-                            TargetResult)
+from planner.result import (
+    ConstraintResult,
+    InputResult,
+    Need,
+    NodeResult,
+    Plan,
+    SolverInfo,
+    Status,
+    TargetResult,
+)
 from planner.scenario import load_scenario
 from planner.tree.evaluate import evaluate, evaluate_expr
 from planner.tree.graph import Model, build_model

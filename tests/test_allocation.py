@@ -24,7 +24,6 @@ from planner.errors import InputError
 from planner.phasing import phase_plan
 
 TEAMS = Path(__file__).parents[1] / "scenarios" / "teams" / "telesales_teams.csv"
-OWNERS = Path(__file__).parents[1] / "scenarios" / "teams" / "owners.yaml"
 PURE = DATA / "pure_chain.yaml"
 # customers ×2, conversion ×1.5, ticket ×1.2: sales 2000万 → 7200万 (multiple 3.6, no margin).
 PURE_PLANNED = {"customers": 200000.0, "conversion": 0.03, "ticket": 12000.0}
@@ -185,7 +184,9 @@ def test_cli_allocate_teams_and_owners(files: dict[str, Path]) -> None:
     assert res.exit_code == 0, res.output
     alloc = load_allocation(out)
     assert alloc.method == "capacity" and alloc.total == 7_920_000_000 and len(alloc.period_labels) == 12
-    res = runner.invoke(main, ["allocate", str(files["plan"]), "--by", "sequential", "--owners", str(OWNERS),
+    owners = files["dir"] / "owners.yaml"
+    owners.write_text("sequence: [市场部, 运营部]\nshares: {产品研发部: {运营部: 0.5}}\n", encoding="utf-8")
+    res = runner.invoke(main, ["allocate", str(files["plan"]), "--by", "sequential", "--owners", str(owners),
                                "-o", str(files["dir"] / "seq.csv")])
     assert res.exit_code == 0, res.output
     import pandas as pd

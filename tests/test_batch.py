@@ -160,3 +160,29 @@ def test_dask_local_cluster(tmp_path) -> None:  # noqa: ANN001
     for _, r in df.iterrows():
         caps = {**CAPS, "a": (r["inputs.a.max_uplift"], 1.0)}
         assert r["effort"] == pytest.approx(greedy_effort(4, f=r["inputs.f.assume"], caps=caps), rel=1e-4)
+
+
+def test_ranges_from_file_and_uncertain_blocks(tmp_path) -> None:  # noqa: ANN001
+    from planner.scenario import read_yaml
+    from planner.whatif.overrides import parse_range, read_ranges_file, uncertain_ranges
+
+    assert uncertain_ranges(read_yaml(write_chain(tmp_path))) == {"inputs.f.assume": (0.7, 1.2)}
+    f = tmp_path / "ranges.yaml"
+    f.write_text("budget: {effort: [2, 6]}\ninputs.f.assume: [0.8, 1.0]\n", encoding="utf-8")
+    assert read_ranges_file(f) == {"budget.effort": (2.0, 6.0), "inputs.f.assume": (0.8, 1.0)}
+    assert parse_range("budget.cost=3e6:8e6") == ("budget.cost", (3e6, 8e6))
+    f.write_text("budget.effort: [6, 2]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="budget.effort"):
+        read_ranges_file(f)
+
+
+def test_multistart_never_worse(tmp_path) -> None:  # noqa: ANN001
+    batch = _chain_batch(tmp_path, grid=("inputs.f.assume=0.8,1.0", "inputs.c.max_uplift=2,4"))
+    from dataclasses import replace
+
+    with ResultStore(tmp_path / "a") as s1, ResultStore(tmp_path / "b") as s2:
+        run_batch(batch, s1, runners.sequential)
+        run_batch(replace(batch, multistart=True), s2, runners.sequential)
+    a = read_results(tmp_path / "a").set_index("id")
+    b = read_results(tmp_path / "b").set_index("id")
+    assert (b.loc[a.index, "effort"] <= a["effort"] * (1 + 1e-7)).all()

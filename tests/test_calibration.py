@@ -307,6 +307,7 @@ def test_cancelled_rows_can_be_bad_without_harm(files: Path) -> None:
 @pytest.mark.parametrize(("change", "expected"), [
     ({"source": "nowhere"}, ["unknown history source 'nowhere'", "inputs.ticket.history.source"]),
     ({"where": "status = = 'ok'"}, ["the history query failed", "inputs.ticket.history"]),
+    ({"where": "TRUE; COPY orders TO 'x.csv'"}, ["must be one SQL expression without ';'"]),
     ({"labels": {"信托": "T", "基金": "F", "万能险": "INSURANCE"}}, ["no history rows for label(s) ['万能险']"]),
     ({"by": ["product", "status"]}, ["`by:` names 2 column(s)", "inputs.ticket.history.by"]),
     ({"agg": "ratio"}, ["needs `numerator` and `denominator`"]),
@@ -334,6 +335,14 @@ def test_a_baseline_the_model_refuses_writes_nothing(files: Path, tmp_path: Path
     res = CliRunner().invoke(main, ["calibrate", str(files / "scenario.yaml"), "-o", str(out)])
     assert res.exit_code == 1 and "the calibrated scenario does not build" in res.output
     assert "inputs.conversion.baseline" in res.output and not out.exists()
+
+
+def test_scenario_without_history(tmp_path: Path) -> None:
+    doc = {"inputs": {"x": {"baseline": 1}}, "nodes": {"y": "x * 2"}, "target": {"node": "y", "multiple": 2}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    res = CliRunner().invoke(main, ["calibrate", str(tmp_path / "s.yaml"), "-o", str(tmp_path / "o.yaml")])
+    assert res.exit_code == 1 and "no input declares `history:`" in res.output and "Hint:" in res.output
+    assert not (tmp_path / "o.yaml").exists()
 
 
 def test_missing_history_file(tmp_path: Path) -> None:
@@ -413,5 +422,17 @@ def test_last_value_and_signed_values(tmp_path: Path) -> None:
     assert calibrate(tmp_path / "s.yaml").inputs["stock"].baseline() == {"信托": 12, "基金": -3, "万能险": 9}
     doc["inputs"]["stock"]["history"]["signed"] = False
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(InputError, match=r"1 row with a negative 'stock'.*line 6: day=2025-12-31, stock=-3"):
+    with pytest.raises(InputError, match=r"1 row with a negative 'stock'.*line 6: product='F', day=2025-12-31, stock=-3"):
         calibrate(tmp_path / "s.yaml")
+
+
+def test_shipped_history_is_what_the_seeded_script_makes(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_history", ROOT / "scenarios/history/make_history.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.make(tmp_path)
+    for name in ("sales.csv", "funnel.csv", "repurchase.sql"):
+        assert (tmp_path / name).read_bytes() == (ROOT / "scenarios/history" / name).read_bytes(), name
+    assert pd.read_parquet(tmp_path / "seats.parquet").equals(pd.read_parquet(ROOT / "scenarios/history/seats.parquet"))

@@ -105,9 +105,13 @@ def test_every_flow_node_and_input_is_phased_exactly(plan) -> None:
 
 
 def test_rounding_to_wan_gives_whole_wan(plan) -> None:
-    t = phase_plan(plan, 2026, "week", quantum=10_000).target
-    assert all(v % 10_000 == 0 for v in t.values)
-    assert sum(t.values) == 7_920_000_000
+    ph = phase_plan(plan, 2026, "week", quantum=10_000)
+    assert all(v % 10_000 == 0 for v in ph.target.values)
+    assert sum(ph.target.values) == 7_920_000_000
+    sales = ph.get("sales[信托]")  # money the target adds up: whole 万 too
+    assert sales.quantum == 10_000 and all(v % 10_000 == 0 for v in sales.values)
+    reach = ph.get("reachable")  # customers: whole customers, not whole 万 customers
+    assert reach.quantum == 1 and sum(reach.values) == 120_000 and any(v % 10_000 for v in reach.values)
 
 
 def test_phase_matrix_many_series_sum_exactly() -> None:

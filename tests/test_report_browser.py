@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from report_fixture import FIXTURE, build_plan
 
 from planner.cli import main
 from planner.report.html import headline_numbers, render_report
 from planner.report.html_bridge import compute_bridge
-from report_fixture import FIXTURE, build_plan
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 selenium = pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[test]')")
@@ -79,15 +79,23 @@ def full_page(plan, tmp_path_factory) -> Path:
     return path
 
 
+_LOGS: dict[str, list[dict]] = {}
+
+
 def load(driver, path: Path) -> list[dict]:
-    """Open the page, wait until plotly has drawn every chart, return the console log of the load."""
+    """Open the page (unless it is open already), wait until plotly has drawn every chart, and
+    return the console log of that load."""
+    uri = path.resolve().as_uri()
+    if driver.current_url == uri and uri in _LOGS:
+        return _LOGS[uri]
     driver.get_log("browser")  # drop what earlier pages logged
-    driver.get(path.resolve().as_uri())
+    driver.get(uri)
     for _ in range(600):
         if driver.execute_script("return document.body && document.body.getAttribute('data-charts')") == "ready":
             break
         time.sleep(0.1)
-    return driver.get_log("browser")
+    _LOGS[uri] = driver.get_log("browser")
+    return _LOGS[uri]
 
 
 def test_page_loads_without_errors_and_shows_the_headline(driver, plan, full_page) -> None:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from report_fixture import FIXTURE, build_plan
 
 from planner.cli import main
 from planner.report import html as report_html
 from planner.report.html import headline_numbers, render_report
-from planner.report.html_bridge import MAX_SHAPLEY, by_owner, compute_bridge, model_from_tree
+from planner.report.html_bridge import by_owner, compute_bridge, model_from_tree
 from planner.report.html_sections import tornado_rows
 from planner.result import InputResult, Plan, Status, TargetResult, load_plan
-from report_fixture import FIXTURE, build_plan
 
 EVIL = "<script>alert(1)</script>"
 EVIL_OWNER = '<img src=x onerror="window.__pwned=1">'
@@ -47,15 +47,19 @@ def evil_plan(tmp_path: Path) -> Plan:
     return build_plan(path)
 
 
+def toy_plan(formula: str, uplifts: dict[str, float], achieved: float, *, tree: bool = True) -> Plan:
+    """target = ``formula`` over levers that were all 1 last year, each owned by its own team."""
+    inputs = [InputResult(k, None, 1.0, u, u, math.log(u), f"{k}组", None) for k, u in uplifts.items()]
+    entries = [{"name": k, "dims": [], "formula": None, "kind": "lever"} for k in uplifts]
+    entries.append({"name": "t", "dims": [], "formula": formula, "kind": "node"})
+    baseline = float(eval(formula, {}, dict.fromkeys(uplifts, 1.0)))  # noqa: S307 - the test's own formula
+    return Plan("base", Status.OPTIMAL, "min_effort", 1.0, 0.0, TargetResult("t", baseline, achieved, achieved),
+                inputs=inputs, tree=entries if tree else [], name="toy", unit="元")
+
+
 def chain_plan(u_a: float, u_b: float, *, tree: bool = True) -> Plan:
     """target = a × b with a = b = 1 last year: the reference for the bridge split."""
-    inputs = [InputResult("a", None, 1.0, u_a, u_a, math.log(u_a), "甲", None),
-              InputResult("b", None, 1.0, u_b, u_b, math.log(u_b), "乙", None)]
-    entries = [{"name": "a", "dims": [], "formula": None, "kind": "lever"},
-               {"name": "b", "dims": [], "formula": None, "kind": "lever"},
-               {"name": "t", "dims": [], "formula": "a * b", "kind": "node"}]
-    return Plan("base", Status.OPTIMAL, "min_effort", 1.0, 0.0, TargetResult("t", 1.0, u_a * u_b, u_a * u_b),
-                inputs=inputs, tree=entries if tree else [], name="chain", unit="元")
+    return toy_plan("a * b", {"a": u_a, "b": u_b}, u_a * u_b, tree=tree)
 
 
 # --- the page -----------------------------------------------------------------------------------
@@ -92,29 +96,65 @@ def test_unreachable_plan_shows_max_and_needs() -> None:
     bars = figures(page)["fig-bridge"]["data"][0]
     scale = figures(page)["fig-bridge"]["layout"]["meta"]["scale"]
     assert bars["y"][-1] * scale == pytest.approx(plan.max_reachable, rel=1e-12)
+    bridge = compute_bridge(plan)
+    assert bridge.method == "tree"  # the formulas reproduce the max-reachable point: the exact split
+    assert math.fsum(c.value for c in bridge.parts) == pytest.approx(plan.max_reachable - plan.target.baseline,
+                                                                     rel=1e-13, abs=0)
 
 
 # --- the bridge ---------------------------------------------------------------------------------
 
-def test_shapley_of_a_product_chain_by_hand() -> None:
-    # a: 1 → 2, b: 1 → 3, t = a·b: 1 → 6. Shapley: a = ½[(2−1) + (6−3)] = 2, b = ½[(3−1) + (6−2)] = 3.
+def test_log_share_of_a_product_chain_by_hand() -> None:
+    # a: 1 → 2, b: 1 → 3, t = a·b: 1 → 6. Along t = a·b the log-share rule gives a ln2/ln6 and b ln3/ln6
+    # of the change 5 (Shapley would give 2 and 3).
     bridge = compute_bridge(chain_plan(2.0, 3.0))
-    assert bridge.method == "shapley"
+    assert bridge.method == "tree" and "log-share" in bridge.note
     got = {c.name: c.value for c in bridge.parts}
-    assert got == pytest.approx({"a": 2.0, "b": 3.0}, rel=1e-12)
+    assert got == pytest.approx({"a": 5 * math.log(2) / math.log(6), "b": 5 * math.log(3) / math.log(6)}, rel=1e-9)
+    assert dict(by_owner(bridge)) == pytest.approx({"a组": got["a"], "b组": got["b"]}, rel=1e-15)
+
+
+def test_log_share_goes_through_the_tree_term_by_term() -> None:
+    # t = s·a + s·b + c, all 1 last year; s: 1 → 2, a: 1 → 3, b stays, c: 1 → 4. t: 3 → 6 + 2 + 4 = 12.
+    # Term s·a (1 → 6): s ln2/ln6 and a ln3/ln6 of 5; term s·b (1 → 2): all of 1 to s; term c: 3 to c.
+    plan = toy_plan("s * a + s * b + c", {"s": 2.0, "a": 3.0, "b": 1.0, "c": 4.0}, 12.0)
+    bridge = compute_bridge(plan)
+    assert bridge.method == "tree"
+    got = {c.name: c.value for c in bridge.parts}
+    ln6 = math.log(6)
+    assert got == pytest.approx({"s": 5 * math.log(2) / ln6 + 1, "a": 5 * math.log(3) / ln6, "c": 3.0}, rel=1e-9)
+    assert math.fsum(got.values()) == 9.0  # exactly planned − baseline
+    # b did not move: no bar, but its owner is listed (with nothing), as in `planner allocate --by owner`
+    owners = dict(by_owner(bridge))
+    assert set(owners) == {"s组", "a组", "b组", "c组"} and owners["b组"] == 0.0
+    # the plan-only fallback splits 9 by ln u alone (ln2 : ln3 : ln4): a different, product-chain answer
+    alone = {c.name: c.value for c in compute_bridge(toy_plan("s * a + s * b + c", {"s": 2.0, "a": 3.0, "b": 1.0,
+                                                                                      "c": 4.0}, 12.0,
+                                                              tree=False)).parts}
+    assert alone["c"] == pytest.approx(9 * math.log(4) / math.log(24), rel=1e-12)
 
 
 def test_log_share_fallback_without_formulas() -> None:
     bridge = compute_bridge(chain_plan(2.0, 3.0, tree=False))
-    assert bridge.method == "log-share" and "log-share" in bridge.note
+    assert bridge.method == "product chain" and "log-share" in bridge.note and "no formulas" in bridge.note
     got = {c.name: c.value for c in bridge.parts}
     assert got["a"] == pytest.approx(5.0 * math.log(2) / math.log(6), rel=1e-12)
     assert got["b"] == pytest.approx(5.0 * math.log(3) / math.log(6), rel=1e-12)
 
 
+def test_formulas_that_disagree_with_the_plan_fall_back_and_say_so() -> None:
+    plan = chain_plan(2.0, 3.0)
+    plan.target.achieved = plan.target.required = 7.0  # edited by hand: a·b gives 6, not 7
+    bridge = compute_bridge(plan)
+    assert bridge.method == "product chain" and "no longer reproduce the plan" in bridge.note
+    got = {c.name: c.value for c in bridge.parts}
+    assert got == pytest.approx({"a": 6 * math.log(2) / math.log(6), "b": 6 * math.log(3) / math.log(6)}, rel=1e-12)
+    assert "no longer reproduce the plan" in render_report(plan)  # the page says which split it shows
+
+
 def test_bridge_bars_sum_exactly_to_the_change(plan: Plan) -> None:
     bridge = compute_bridge(plan)
-    assert bridge.method == "shapley"
+    assert bridge.method == "tree"
     total = plan.target.achieved - plan.target.baseline
     assert math.fsum(c.value for c in bridge.parts) == pytest.approx(total, rel=1e-13, abs=0)
     got = {c.name: c for c in bridge.parts}
@@ -126,6 +166,7 @@ def test_bridge_bars_sum_exactly_to_the_change(plan: Plan) -> None:
     owners = dict(by_owner(bridge))
     assert math.fsum(owners.values()) == pytest.approx(total, rel=1e-13)
     assert owners["运营组"] == pytest.approx(got["repurchase"].value + got["churn"].value, rel=1e-12)
+    assert owners["外部因素"] == pytest.approx(got["months_on_sale"].value, rel=1e-12)  # the assumption that moved
 
 
 def test_bridge_from_tree_equals_bridge_from_scenario_file(plan: Plan) -> None:
@@ -149,25 +190,45 @@ def test_bridge_figure_data_is_the_split(plan: Plan, page: str) -> None:
     assert trace["measure"] == ["absolute"] + ["relative"] * len(moved) + ["total"]
     assert trace["x"][1:-1] == [c.name for c in moved]
     scale = meta["scale"]
-    assert scale == 1e8 and meta["method"] == "shapley"
+    assert scale == 1e8 and meta["method"] == "tree"
     assert trace["y"][0] * scale == pytest.approx(plan.target.baseline, rel=1e-12)
     assert trace["y"][-1] * scale == pytest.approx(plan.target.achieved, rel=1e-12)
     assert math.fsum(trace["y"][:-1]) == pytest.approx(trace["y"][-1], rel=1e-12)
     assert trace["text"][1] == f"+{moved[0].value / 1e8:,.2f}亿"
 
 
-def test_too_many_drivers_fall_back_to_log_share() -> None:
-    n = MAX_SHAPLEY + 1
-    names = [f"x{i}" for i in range(n)]
-    inputs = [InputResult(k, None, 1.0, 1.1, 1.1, 0.1, None, None) for k in names]
-    tree = [{"name": k, "dims": [], "formula": None, "kind": "lever"} for k in names]
-    tree.append({"name": "t", "dims": [], "formula": " * ".join(names), "kind": "node"})
-    total = 1.1**n
-    plan = Plan("base", Status.OPTIMAL, "min_effort", 1.0, 0.0, TargetResult("t", 1.0, total, total),
-                inputs=inputs, tree=tree)
+def test_many_drivers_still_split_through_the_tree() -> None:
+    # 30 levers, each 1 → 1.1, t = their product: equal ln u, so each gets 1/30 of the change
+    n = 30
+    plan = toy_plan(" * ".join(f"x{i}" for i in range(n)), {f"x{i}": 1.1 for i in range(n)}, 1.1**n)
     bridge = compute_bridge(plan)
-    assert bridge.method == "log-share"
-    assert [c.value for c in bridge.parts] == pytest.approx([(total - 1) / n] * n, rel=1e-12)
+    assert bridge.method == "tree"
+    assert [c.value for c in bridge.parts] == pytest.approx([(1.1**n - 1) / n] * n, rel=1e-9)
+
+
+def test_owner_table_shows_the_numbers_of_planner_allocate_by_owner(tmp_path: Path) -> None:
+    from planner.optimise import solve
+    from planner.report.html_values import fmt_signed_money
+    from planner.scenario import load_scenario
+
+    plan = solve(load_scenario(Path(__file__).parent.parent / "scenarios" / "telesales_500yi.yaml"))
+    src = tmp_path / "plan.json"
+    src.write_text(plan.to_json(), encoding="utf-8")
+    res = CliRunner().invoke(main, ["allocate", str(src), "--by", "owner", "-o", str(tmp_path / "alloc.json")])
+    assert res.exit_code == 0, res.output
+    shares = {s["name"]: s["annual"] for s in json.loads((tmp_path / "alloc.json").read_text("utf-8"))["shares"]}
+    res = CliRunner().invoke(main, ["report", str(src), "-o", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    table = re.search(r'<table id="owner-table">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    shown = dict(re.findall(r'<tr><td class="t">([^<]*)</td><td>([^<]*)</td>', table))
+    assert shown == {n: fmt_signed_money(v, plan.unit) if v else "— (no direct effect)" for n, v in shares.items()}
+    assert len([v for v in shares.values() if v > 0]) >= 3  # several owners really share the uplift
+    # allocate hands out the required uplift (the bridge: the achieved one) in the same proportions, in whole 元
+    t = plan.target
+    scale = (t.required - t.baseline) / (t.achieved - t.baseline)
+    owners = dict(by_owner(compute_bridge(load_plan(src))))
+    assert {n: v * scale for n, v in owners.items()} == pytest.approx(shares, rel=0, abs=1.0)
 
 
 # --- the tree -----------------------------------------------------------------------------------
@@ -340,3 +401,39 @@ def test_cli_pdf_without_chromium_writes_nothing(tmp_path: Path, plan: Plan, mon
     assert res.exit_code == 1
     assert "no Chromium browser was found" in res.output and "apt-get install chromium" in res.output
     assert not out.exists() and not pdf.exists()
+
+
+# --- negative values and the shipped scenarios --------------------------------------------------
+
+def test_loss_to_profit_reads_as_a_change_not_a_multiple() -> None:
+    # profit = revenue − cost: −70万 last year, 0 this year; revenue is the only mover
+    inputs = [InputResult("revenue", None, 1.0e6, 1.7e6, 1.7, math.log(1.7), "市场部", None),
+              InputResult("cost", None, 1.7e6, 1.7e6, None, 0.0, None, None, kind="fixed")]
+    tree = [{"name": "revenue", "dims": [], "formula": None, "kind": "lever"},
+            {"name": "cost", "dims": [], "formula": None, "kind": "fixed"},
+            {"name": "profit", "dims": [], "formula": "revenue - cost", "kind": "node"}]
+    plan = Plan("base", Status.OPTIMAL, "min_effort", 0.53, 0.0, TargetResult("profit", -7e5, 0.0, 0.0),
+                inputs=inputs, tree=tree, unit="元")
+    nums = headline_numbers(plan)
+    assert nums["multiple"] == "+70.00万"
+    page = render_report(plan)
+    assert '<div class="k">变化 Change</div><div class="v">+70.00万</div>' in page
+    bridge = compute_bridge(plan)
+    assert [(c.name, c.value) for c in bridge.parts] == [("revenue", pytest.approx(7e5, rel=1e-12))]
+    assert "×-" not in page  # no negative "multiples" anywhere
+
+
+@pytest.mark.parametrize("scenario", sorted(p.stem for p in (Path(__file__).parent.parent / "scenarios").glob("*.yaml")
+                                            if "calibrate" not in p.stem))
+def test_shipped_scenarios_render(scenario: str) -> None:
+    from planner.optimise import solve_file
+
+    path = Path(__file__).parent.parent / "scenarios" / f"{scenario}.yaml"
+    plan = Plan.from_dict(json.loads(solve_file(path).to_json()))  # through the JSON contract
+    page = render_report(plan)
+    assert headline_numbers(plan)["target"] in page
+    bridge = compute_bridge(plan)
+    assert bridge.method == "tree"
+    end = plan.target.achieved if plan.target.achieved is not None else plan.max_reachable
+    assert math.fsum(c.value for c in bridge.parts) == pytest.approx(end - plan.target.baseline, rel=1e-12, abs=1e-6)
+    assert f'<g class="box node root" data-name="{plan.target.node}"' in page

@@ -46,7 +46,8 @@ def test_units_formatting() -> None:
     assert format_money(123456) == "12.35万"
     assert format_money(850) == "850元"
     assert format_money(-2.5e8) == "-2.50亿"
-    assert format_money(1234.5, "人") == "1,234人" or format_money(1234.5, "人") == "1,235人"
+    assert format_money(1234.6, "人") == "1,235人" and format_money(0.25, "") == "0.25"
+    assert format_money(0.01177, None) == "0.01177" and format_money(12.5, "单") == "12.5单"
     assert format_money(None) == "—"
     assert format_pct(0.123) == "12.3%" and format_pct(0.05, signed=True) == "+5.0%"
     assert format_uplift(1.5) == "+50.0%" and format_uplift(0.8) == "-20.0%"
@@ -196,6 +197,8 @@ def test_real_plan_from_solve_to_workbook(tmp_path: Path) -> None:
                  ["phase", str(plan), "--year", "2026", "--by", "week", "--round", "10000", "-o", str(week)],
                  ["allocate", str(plan), "--by", "capacity", "--teams", str(TEAMS), "--phase", str(month),
                   "-o", str(teams)],
+                 ["allocate", str(plan), "--by", "sequential", "--owners",
+                  str(ROOT / "scenarios" / "teams" / "owners.yaml"), "-o", str(tmp_path / "seq.json")],
                  ["export", str(plan), "--xlsx", str(tmp_path / "plan.xlsx"), "--phase", str(month),
                   "--phase", str(week), "--alloc", str(teams)]):
         res = runner.invoke(main, args)
@@ -205,5 +208,10 @@ def test_real_plan_from_solve_to_workbook(tmp_path: Path) -> None:
     assert wb["月度目标"].cell(14, 5).value == annual
     assert sum(wb["月度目标"].cell(r, 5).value for r in range(2, 14)) == annual
     assert sum(wb["周目标"].cell(r, 5).value for r in range(2, 55)) == annual
+    from planner.allocation import load_allocation
+
+    seq = load_allocation(tmp_path / "seq.json")
+    assert sum(s.annual for s in seq.shares) == round(solved.target.required - solved.target.baseline)
+    assert "产品研发部" in {s.name for s in seq.shares}
     owners = {i.owner for i in solved.levers if i.owner}
     assert {f"负责人-{o}" for o in owners} <= set(wb.sheetnames)

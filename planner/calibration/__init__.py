@@ -173,7 +173,9 @@ def _move_sources(data: dict[str, Any], old: Path, new: Path) -> dict[str, Any]:
     if isinstance(data.get("seasonality"), dict):
         blocks.append(data["seasonality"].get("history"))
     for block in blocks:
-        src = block.get("source") if isinstance(block, dict) else None
+        if not isinstance(block, dict):
+            continue
+        src = block.get("source")
         if isinstance(src, str) and Path(src).suffix.lower() in FILE_KINDS and not Path(src).is_absolute():
             block["source"] = Path(os.path.relpath((old / src).resolve(), new.resolve())).as_posix()
     return data

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from planner.calibration.sources import literal
-from planner.calibration.spec import Recipe
+from planner.calibration.sources import Catalog, literal
+from planner.calibration.spec import Recipe, as_list
 from planner.errors import InputError
 
 Label = tuple[str, ...]
@@ -81,7 +81,7 @@ def num(x: float) -> str:
     return f"{round(x):,}" if abs(x) >= 1000 else f"{clean(x):.6g}"
 
 
-def aggregate(r: Recipe, catalog: Any, cover: dict[Label, tuple[Any, ...]]) -> InputResult:
+def aggregate(r: Recipe, catalog: Catalog, cover: dict[Label, tuple[Any, ...]]) -> InputResult:
     """Run the aggregation for one recipe and assemble its provenance; ``cover`` is what ``check_rows``
     found per label (rows, active months, first and last date)."""
     wanted = _wanted_labels(r)
@@ -113,7 +113,7 @@ def _lab_cols(r: Recipe) -> tuple[str, str]:
     return sel, grp
 
 
-def _stats(r: Recipe, catalog: Any) -> dict[Label, dict[str, Any]]:
+def _stats(r: Recipe, catalog: Catalog) -> dict[Label, dict[str, Any]]:
     sel, grp = _lab_cols(r)
     k = len(r.label_sql)
     n = r.numeric
@@ -243,9 +243,9 @@ def describe(r: Recipe) -> str:
             "last": f"{s.value} on the latest {s.date}"}.get(s.agg, f"{s.agg}({s.value})")
     if s.per:
         unit = "count(rows)" if s.agg == "count" else f"sum({s.value})"
-        what = f"{'count' if s.agg == 'count' else s.agg} of {unit} per {', '.join(_as_list(s.per))}"
+        what = f"{'count' if s.agg == 'count' else s.agg} of {unit} per {', '.join(as_list(s.per))}"
     if s.by:
-        what += f" by {', '.join(_as_list(s.by))}"
+        what += f" by {', '.join(as_list(s.by))}"
     if s.where:
         what += f" where {s.where}"
     if s.annualise:
@@ -253,10 +253,6 @@ def describe(r: Recipe) -> str:
     if s.nominal is not None:
         what += "; nominal value overrides the computed one"
     return what
-
-
-def _as_list(v: str | list[str] | None) -> list[str]:
-    return [] if v is None else [v] if isinstance(v, str) else list(v)
 
 
 def _period_text(r: Recipe, results: list[LabelResult]) -> str:

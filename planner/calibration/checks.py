@@ -1,14 +1,15 @@
 """Bad history data is an error before anything is computed: it names the file, the column and the first rows.
 
-One pass counts every kind of problem on the selected rows (``where:`` applied); only when a count is
-non-zero does a second query fetch the first offending rows, numbered as in the file.
+One grouped pass counts every kind of problem on the selected rows (``where:`` applied) and, in the same
+scan, each label's coverage (rows, active months, first/last date); only when a count is non-zero does a
+second query fetch the first offending rows, numbered as in the file.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from planner.calibration.sources import literal, quote
+from planner.calibration.sources import Catalog, literal, quote
 from planner.calibration.spec import Recipe
 from planner.errors import InputError
 
@@ -18,7 +19,7 @@ SHOW = 5  # bad rows quoted in a message
 Coverage = dict[tuple[Any, ...], tuple[Any, ...]]  # label → (rows, active months, first date, last date)
 
 
-def check_rows(recipe: Recipe, catalog: Any) -> Coverage:
+def check_rows(recipe: Recipe, catalog: Catalog) -> Coverage:
     """Raise InputError for text or empty cells in numeric columns, negatives, bad or out-of-period dates,
     empty labels and duplicate keys. The same pass returns each label's coverage (rows, active months,
     first and last date), so the data is scanned once for both."""
@@ -98,7 +99,7 @@ def _name(r: Recipe, field: str) -> str:
     return r.table.column(text) or text
 
 
-def _first_rows(r: Recipe, catalog: Any, cond: str) -> str:
+def _first_rows(r: Recipe, catalog: Catalog, cond: str) -> str:
     cols = r.columns_used()
     select = ", ".join(quote(c) for c in cols)
     sql = (f"SELECT __row, {select} FROM (SELECT row_number() OVER () AS __row, * FROM {r.table.sql}) "
@@ -121,8 +122,15 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _check_duplicates(r: Recipe, catalog: Any) -> None:
+def _check_duplicates(r: Recipe, catalog: Catalog) -> None:
     keys = ", ".join(quote(c) for c in r.key_cols)
+    # Screen by sorting and comparing neighbours: on millions of unique keys DuckDB sorts faster than it
+    # builds a hash table of them. Only when something repeats does the grouped query below name it.
+    tup = f"row({keys})"
+    screen = (f"SELECT count(*) FROM (SELECT {tup} AS __k, lag({tup}) OVER (ORDER BY {keys}) AS __p "
+              f"FROM {r.table.sql} WHERE {r.where_sql}) WHERE __k IS NOT DISTINCT FROM __p")
+    if not catalog.query(screen, r.table, r.key)[0][0]:
+        return
     sql = (f"SELECT {keys}, count(*) AS n, count(*) OVER () AS groups FROM {r.table.sql} WHERE {r.where_sql} "
            f"GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC, {keys} LIMIT {SHOW}")
     dups = catalog.query(sql, r.table, r.key)

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.calibration.checks import check_rows
+from planner.calibration.sources import Catalog
 from planner.calibration.spec import build_recipe
 from planner.errors import InputError
 from planner.scenario import History
@@ -22,7 +23,7 @@ KEY = "seasonality"
 _KNOWN = {"history", "per_workday", "country", "monthly", "basis", "source", "period", "rows", "note"}
 
 
-def compute_seasonality(block: dict[str, Any], catalog: Any) -> dict[str, Any]:
+def compute_seasonality(block: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     """Return the ``seasonality:`` block with ``monthly: {1..12: index}`` and its provenance filled in."""
     unknown = sorted(set(block) - _KNOWN)
     if unknown:

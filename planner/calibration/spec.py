@@ -109,6 +109,11 @@ def as_list(v: str | list[str] | None) -> list[str]:
 def build_recipe(name: str, key: str, spec: History, input_dims: tuple[str, ...],
                  dims: dict[str, list[str]], catalog: Catalog) -> Recipe:
     """Bind a history block to its table: resolve columns, map labels, build SQL fragments."""
+    for f in ("where", "value", "numerator", "denominator"):
+        text = getattr(spec, f)
+        if text and ";" in text:  # one expression each: never a second statement
+            raise InputError(f"`{f}:` must be one SQL expression without ';'", where=f"{key}.{f}",
+                             hint="write a condition such as status = 'ok' AND amount > 0")
     table = catalog.resolve(spec.source, f"{key}.source")
     by = as_list(spec.by)
     if len(by) != len(input_dims):

@@ -6,15 +6,21 @@ function and renders the result; errors become exit codes here and nowhere else.
 
 from __future__ import annotations
 
-from planner.cli.base import main
+from planner.cli.base import LazyGroup, main
 
-# Each command module registers itself on ``main`` when imported.
-from planner.cli import solve as _solve  # noqa: E402,F401
-
-# --- commands added by later issues register below this line ---
-from planner.cli import batch as _batch, compare as _compare, sensitivity as _sensitivity  # noqa: E402,F401
-from planner.cli import phase as _phase, allocate as _allocate, export as _export  # noqa: E402,F401
-from planner.cli import calibrate as _calibrate  # noqa: E402,F401
-from planner.cli import report as _report  # noqa: E402,F401
+# Command name → the module that registers it on ``main`` (imported only when that command runs).
+LazyGroup.lazy = {
+    "solve": "planner.cli.solve",
+    "compare": "planner.cli.compare",
+    "batch": "planner.cli.batch",
+    "sensitivity": "planner.cli.sensitivity",
+    "calibrate": "planner.cli.calibrate",
+    "phase": "planner.cli.phase",
+    "allocate": "planner.cli.allocate",
+    "export": "planner.cli.export",
+    "report": "planner.cli.report",
+    # --- commands added by later issues register below this line ---
+    "track": "planner.cli.track",
+}
 
 __all__ = ["main"]

@@ -8,8 +8,13 @@ from planner.cli.base import format_option, handle_errors, main
 from planner.cli.solve import solver_options
 from planner.files import write_atomic
 from planner.optimise import SolveOptions
-from planner.whatif.compare import (comparison_csv, comparison_json, comparison_table, compare,
-                                    write_comparison_xlsx)
+from planner.whatif.compare import (
+    compare,
+    comparison_csv,
+    comparison_json,
+    comparison_table,
+    write_comparison_xlsx,
+)
 
 
 @main.command("compare")

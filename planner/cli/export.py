@@ -16,7 +16,7 @@ from planner.report.workbook import write_workbook
 @click.argument("plan", type=click.Path(dir_okay=False))
 @click.option("--xlsx", type=click.Path(dir_okay=False), required=True, help="The workbook to write.")
 @click.option("--phase", "phases", multiple=True, type=click.Path(dir_okay=False),
-              help="Phase JSON(s) from `planner phase` (month and/or week). Default: both, computed.")
+              help="Phase JSON(s) from `planner phase` (month and/or week); without it, --year phases both.")
 @click.option("--alloc", "allocs", multiple=True, type=click.Path(dir_okay=False),
               help="Allocation JSON(s) from `planner allocate` (teams and/or owners).")
 @click.option("--year", type=int, default=None, help="Year to phase when no --phase is given.")
@@ -30,6 +30,8 @@ def export_cmd(plan: str, xlsx: str, phases: tuple[str, ...], allocs: tuple[str,
     if not phasings and year is not None:
         season, source = read_seasonality(None, p, year)
         phasings = [phase_plan(p, year, by, seasonality=season, seasonality_source=source) for by in ("month", "week")]
+    if not phasings:
+        click.echo("note: no --phase and no --year: the workbook has no monthly or weekly sheets", err=True)
     allocations = [load_allocation(f) for f in allocs]
     if not any(a.what == "uplift" for a in allocations) and any(i.owner for i in p.levers):
         allocations.append(allocate_owners(p, quantum=phasings[0].quantum if phasings else 1.0))

@@ -10,8 +10,15 @@ from planner.cli.base import format_option, handle_errors, main
 from planner.cli.solve import solver_options
 from planner.errors import InputError
 from planner.files import write_atomic
-from planner.whatif.analysis import (PARTS, SensitivityRequest, analyse, sensitivity_csv, sensitivity_sheets,
-                                     sensitivity_table)
+from planner.whatif.analysis import (
+    PARTS,
+    SensitivityRequest,
+    analyse,
+    plain,
+    sensitivity_csv,
+    sensitivity_sheets,
+    sensitivity_table,
+)
 
 
 @main.command("sensitivity")
@@ -57,7 +64,7 @@ def sensitivity_cmd(file: str, scenario: str | None, only: tuple[str, ...], pct:
         write_workbook(output, sensitivity_sheets(d))
         click.echo(f"wrote {output}", err=True)
         return
-    text = {"json": lambda x: json.dumps(x, ensure_ascii=False, indent=2, default=_inf) + "\n",
+    text = {"json": lambda x: json.dumps(plain(x), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
             "csv": sensitivity_csv}.get(fmt, sensitivity_table)(d)
     if output:
         write_atomic(output, text)
@@ -75,7 +82,3 @@ def _charts(d: dict, tornado: str | None, frontier: str | None) -> None:
     if frontier and "frontier" in d:
         frontier_chart(d["frontier"], frontier)
         click.echo(f"wrote {frontier}", err=True)
-
-
-def _inf(v: object) -> object:
-    return str(v)

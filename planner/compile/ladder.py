@@ -8,14 +8,12 @@ binary × continuous products, each linearised exactly with bounds from that cha
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
-from planner.backends.base import SolveStatus
 from planner.compile.approx import Spec, lever_bounds
 from planner.compile.program import INF, Program
-from planner.compile.signomial import Key, Poly, SigProgram
+from planner.compile.signomial import Key, Poly, SigProgram, effort_of
 
 
 def ladder_levels(sig: SigProgram, spec: Spec, step: float) -> list[np.ndarray]:
@@ -36,23 +34,10 @@ def ladder_levels(sig: SigProgram, spec: Spec, step: float) -> list[np.ndarray]:
     return out
 
 
-def ladder_search(sig: SigProgram, spec: Spec, sopts, step: float):  # noqa: ANN001, ANN201
-    from planner.optimise.search import Found, effort_of
-
-    t0 = time.perf_counter()
-    levels = ladder_levels(sig, spec, step)
+def build_ladder(sig: SigProgram, spec: Spec, levels: list[np.ndarray]) -> tuple[Program, list[list[int]]]:
+    """The exact ladder MILP and, per lever, its one-hot columns (in the order of ``levels``)."""
     b = _LadderBuilder(sig, spec, levels)
-    prog = b.run()
-    sol = sopts.backend.solve(prog, time_limit=sopts.time_limit, mip_gap=1e-7)
-    if not sol.has_x:
-        return Found(None, sol.status, seconds=time.perf_counter() - t0)
-    x = np.zeros(len(sig.levers))
-    for lv in sig.levers:
-        z = sol.x[b.onehot[lv.index]]
-        x[lv.index] = math.log(levels[lv.index][int(np.argmax(z))])
-    del effort_of
-    status = SolveStatus.FEASIBLE if sol.status == SolveStatus.FEASIBLE else SolveStatus.OPTIMAL
-    return Found(x, status, sol.gap, sol.bound, time.perf_counter() - t0)
+    return b.run(), b.onehot
 
 
 class _LadderBuilder:
@@ -63,8 +48,6 @@ class _LadderBuilder:
         self.chain: dict[Key, tuple[int, float, float]] = {}  # prefix → (column, lower, upper)
 
     def run(self) -> Program:
-        from planner.optimise.search import effort_of
-
         p = self.p
         efforts = []
         for lv in self.sig.levers:

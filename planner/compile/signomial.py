@@ -15,7 +15,7 @@ import numpy as np
 
 from planner.errors import UnsupportedError
 from planner.tree.graph import Input, Model
-from planner.tree.nodes import Bin, Expr, Ext, Neg, Num, Ref, Sum
+from planner.tree.nodes import Expr, Ext, Neg, Num, Ref, Sum
 
 Key = tuple[tuple[int, float], ...]  # ((lever index, exponent), ...) sorted by lever index
 MAX_TERMS = 50_000
@@ -118,6 +118,21 @@ class SigProgram:
             if lv.name == name and lv.label == label:
                 return lv.index
         raise KeyError((name, label))
+
+
+def effort_of(sig: SigProgram, x: np.ndarray) -> np.ndarray:
+    """Each lever's effort at log-uplifts x (exact: convex piecewise-linear in ln u)."""
+    out = np.zeros(len(sig.levers))
+    for lv in sig.levers:
+        g = max(lv.sign * x[lv.index], 0.0)
+        start, e = 0.0, 0.0
+        for upto, w in lv.steps:
+            e += w * max(min(g, upto) - start, 0.0)
+            start = upto
+            if g <= upto:
+                break
+        out[lv.index] = e
+    return out
 
 
 def compile_signomial(model: Model) -> SigProgram:
@@ -226,7 +241,8 @@ class _Expander:
         from planner.tree.graph import _dims_of  # the same dimension rules as the checker
 
         inner = _dims_of(e.arg, self.model.inputs, self.model.nodes, self.model.dims, where or "sum")
-        over = [d for d in inner if (e.dim is None or d == e.dim) and d not in assign]
+        # A sum binds its own dimensions: inside buyers[p], sum(x) still runs over every label of p.
+        over = [d for d in inner if e.dim is None or d == e.dim]
         total = Poly({(): 0.0})
         for lab in self.model.labels(tuple(over)):
             total = total.plus(self._go(e.arg, {**assign, **dict(zip(over, lab, strict=True))}, where))

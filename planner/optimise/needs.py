@@ -8,11 +8,12 @@ that still makes the target reachable is found by optimisation; for a budget, th
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from planner.compile.approx import Objective, Spec
-from planner.compile.signomial import Lever, SigProgram
-from planner.optimise.search import SearchOptions, effort_of, search
+from planner.compile.signomial import Lever, SigProgram, effort_of
+from planner.optimise.search import SearchOptions, search
 from planner.report.units import format_money as fmt_value  # a leaf module: formatting only
 from planner.result import Need
 from planner.tree.graph import DEFAULT_CAP, Model

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,13 +11,19 @@ import numpy as np
 from planner.backends import get_backend
 from planner.backends.base import SolveStatus
 from planner.compile.approx import Objective, Resolution, Spec
-from planner.compile.ladder import ladder_search
 from planner.compile.signomial import SigProgram, compile_signomial
 from planner.errors import InputError, SolverError
 from planner.optimise.needs import compute_needs, needs_sentence
-from planner.optimise.search import Found, SearchOptions, global_search, search
-from planner.optimise.verify import (Checked, Violation, baseline_results, check, input_results, node_results,
-                                     tree_entries)
+from planner.optimise.search import Found, SearchOptions, effort_of, global_search, ladder_search, search
+from planner.optimise.verify import (
+    Checked,
+    Violation,
+    baseline_results,
+    check,
+    input_results,
+    node_results,
+    tree_entries,
+)
 from planner.result import Plan, SolverInfo, Status, TargetResult
 from planner.scenario import Scenario, load_scenario
 from planner.tree.graph import Model, build_model
@@ -79,15 +84,21 @@ class _Run:
         self.model, self.sig, self.sopts, self.opts, self.required = model, sig, sopts, opts, required
         self.objective = model.scenario.objective
 
-    def go(self) -> Plan:
+    def find(self, spec: Spec, start: np.ndarray | None = None) -> Found:
+        """The continuous search (MILP → polish → integers), or the exact ladder MILP with --ladder."""
         if self.opts.ladder is not None:
-            return self._ladder()
+            return ladder_search(self.sig, spec, self.sopts, float(self.opts.ladder))
+        return search(self.sig, spec, self.sopts, start=start)
+
+    def go(self) -> Plan:
         if self.objective == "max_target":
-            found = search(self.sig, Spec(Objective("target")), self.sopts)
+            found = self.find(Spec(Objective("target")))
+            if not found.ok:
+                return self._error(f"no plan satisfies the constraints and budgets ({found.status})")
             return self._finish(found, Spec(Objective("target")))
         spec = Spec(Objective("max_effort" if self.objective == "min_max_effort" else "effort"),
                     required=self.required)
-        found = search(self.sig, spec, self.sopts)
+        found = self.find(spec)
         if not found.ok:
             return self._unreached_or_retry(spec, found)
         if self.objective == "min_max_effort":
@@ -96,15 +107,13 @@ class _Run:
 
     def _balanced_stage_two(self, found: Found, spec: Spec) -> tuple[Found, Spec]:
         """Among plans whose largest lever effort is minimal, the least total effort."""
-        from planner.optimise.search import effort_of
-
         zmax = float(effort_of(self.sig, found.x).max(initial=0.0))
         spec2 = replace(spec, objective=Objective("effort", max_effort_cap=zmax * (1 + 1e-7) + 1e-9))
-        second = search(self.sig, spec2, self.sopts, start=found.x)
+        second = self.find(spec2, start=found.x)
         return (second, spec2) if second.ok else (found, spec)
 
     def _max_target(self) -> Found:
-        return search(self.sig, Spec(Objective("target")), self.sopts)
+        return self.find(Spec(Objective("target")))
 
     def _unreached_or_retry(self, spec: Spec, found: Found) -> Plan:
         best = self._max_target()
@@ -116,7 +125,7 @@ class _Run:
         assert self.required is not None
         if reach >= self.required * (1 - REACH_TOL) - 1e-12 * abs(self.required):
             # The conservative MILP was too coarse this close to the limit: start from the max plan.
-            again = search(self.sig, spec, self.sopts, start=best.x)
+            again = self.find(spec, start=best.x)
             if again.ok:
                 return self._finish(again, spec)
         return self._unreachable(best)
@@ -154,7 +163,7 @@ class _Run:
                 if attempt == 2 or required is None:
                     return None
                 tighter = replace(spec, required=required * (1 + max(v.excess, 1e-9) * 10))
-                again = search(self.sig, tighter, self.sopts, start=x)
+                again = self.find(tighter, start=x)
                 if not again.ok:
                     return None
                 x = again.x
@@ -185,41 +194,3 @@ class _Run:
 
     def _error(self, message: str) -> Plan:
         raise SolverError(message, hint="try --solver cbc, a longer --time-limit, or run with --debug")
-
-    def _ladder(self) -> Plan:
-        step = float(self.opts.ladder)  # type: ignore[arg-type]
-        obj = {"max_target": "target", "min_max_effort": "max_effort"}.get(self.objective, "effort")
-        spec = Spec(Objective(obj), required=self.required if obj != "target" else None)
-        found = ladder_search(self.sig, spec, self.sopts, step)
-        if not found.ok:
-            if found.status == SolveStatus.INFEASIBLE and self.required is not None:
-                best = ladder_search(self.sig, Spec(Objective("target")), self.sopts, step)
-                if best.ok:
-                    return self._unreachable(best)
-            return self._error(f"no plan on the {step:g} ladder ({found.status})")
-        if self.objective == "min_max_effort":
-            from planner.optimise.search import effort_of
-
-            zmax = float(effort_of(self.sig, found.x).max(initial=0.0))
-            spec2 = replace(spec, objective=Objective("effort", max_effort_cap=zmax * (1 + 1e-7) + 1e-9))
-            second = ladder_search(self.sig, spec2, self.sopts, step)
-            found = second if second.ok else found
-        chk = self._checked_exact(found)
-        if chk is None:
-            return self._error("the ladder plan failed verification on the true formulas")
-        status = Status.FEASIBLE if found.status == SolveStatus.FEASIBLE else Status.OPTIMAL
-        plan = self._plan(status, chk, found, self.objective)
-        if self.objective == "max_target":
-            plan.max_reachable = chk.achieved
-        return plan
-
-    def _checked_exact(self, found: Found) -> Checked | None:
-        try:
-            return check(self.model, self.sig, found.x, self.required)
-        except Violation:
-            return None
-
-
-def lever_x(sig: SigProgram, planned: dict[tuple[str, tuple[str, ...]], float]) -> np.ndarray:
-    """Log-uplifts from planned values (for callers that start from a known plan)."""
-    return np.array([math.log(planned[(lv.name, lv.label)] / lv.baseline) for lv in sig.levers])

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.compile.signomial import SigProgram
-from planner.optimise.search import effort_of
+from planner.compile.signomial import SigProgram, effort_of
 from planner.result import ConstraintResult, InputResult, NodeResult
 from planner.tree.evaluate import evaluate, evaluate_expr
 from planner.tree.graph import Model
@@ -128,7 +127,8 @@ def input_results(model: Model, sig: SigProgram, chk: Checked) -> list[InputResu
             out.append(InputResult(
                 name=name, label=", ".join(lab) if lab else None, baseline=base, planned=planned,
                 uplift=planned / base if base != 0 else None, effort=effort, owner=inp.owner, bound=bound,
-                kind=inp.kind, labels=dict(zip(inp.dims, lab, strict=True)) or None, flow=inp.flow))
+                kind=inp.kind, labels=dict(zip(inp.dims, lab, strict=True)) or None, flow=inp.flow,
+                integer=inp.integer, unit=inp.spec.unit if inp.spec else None))
     return out
 
 

@@ -82,12 +82,14 @@ def frontier_chart(points: list[dict[str, Any]], path: str | Path) -> None:
     _font()
     pts = [p for p in points if p.get("effort") is not None]
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.plot([p["multiple"] for p in pts], [p["effort"] for p in pts], marker="o", color="#2f6fad")
-    for p in pts:
+    by_multiple = all(p.get("multiple") is not None for p in pts)
+    xs = [p["multiple"] if by_multiple else p["target"] for p in pts]
+    ax.plot(xs, [p["effort"] for p in pts], marker="o", color="#2f6fad")
+    for x, p in zip(xs, pts, strict=True):
         if p.get("events"):
-            ax.annotate(str(p["events"])[:60], (p["multiple"], p["effort"]), fontsize=6, rotation=20,
+            ax.annotate(str(p["events"])[:60], (x, p["effort"]), fontsize=6, rotation=20,
                         xytext=(4, 6), textcoords="offset points")
-    ax.set_xlabel("target (× last year)")
+    ax.set_xlabel("target (× last year)" if by_multiple else "target")
     ax.set_ylabel("minimum effort")
     ax.grid(alpha=0.3)
     with warnings.catch_warnings():

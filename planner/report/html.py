@@ -20,10 +20,14 @@ from planner.errors import PlannerError
 from planner.files import atomic_path, write_atomic
 from planner.report.html_bridge import Bridge, by_owner, compute_bridge
 from planner.report.html_figures import bridge_figure, figure_html
-from planner.report.html_sections import (compare_section, phasing_section, sensitivity_section,
-                                          tracking_section)
+from planner.report.html_sections import (
+    compare_section,
+    phasing_section,
+    sensitivity_section,
+    tracking_section,
+)
 from planner.report.html_tree import build_tree, money_names, owner_colours, render_tree_svg, tree_legend
-from planner.report.html_values import esc, fmt_signed_money, fmt_times, fmt_value, series_format
+from planner.report.html_values import esc, fmt_amount, fmt_signed_money, fmt_times, fmt_value, series_format
 from planner.report.units import format_money, format_pct, is_money
 from planner.result import Plan
 
@@ -149,9 +153,10 @@ def headline_numbers(plan: Plan) -> dict[str, str]:
     """The headline as text, keyed by card id (the browser tests look for these strings)."""
     t, unit = plan.target, plan.unit
     base = t.baseline
-    out = {"target": format_money(t.required, unit), "baseline": format_money(base, unit),
-           "multiple": fmt_times(t.required / base) if t.required is not None and base else "—",
-           "achieved": format_money(t.achieved if t.achieved is not None else plan.max_reachable, unit),
+    out = {"target": fmt_amount(t.required, unit), "baseline": fmt_amount(base, unit),
+           "multiple": fmt_times(t.required / base) if t.required is not None and base and base > 0
+           and t.required > 0 else fmt_signed_money(t.required - base, unit) if t.required is not None else "—",
+           "achieved": fmt_amount(t.achieved if t.achieved is not None else plan.max_reachable, unit),
            "effort": "—" if plan.effort is None else f"{plan.effort:.2f}",
            "cost": format_money(plan.cost, unit if is_money(unit) else "元"),
            "margin": format_pct(t.margin, 0)}
@@ -160,10 +165,10 @@ def headline_numbers(plan: Plan) -> dict[str, str]:
 
 def _headline(plan: Plan) -> str:
     t, unit, nums = plan.target, plan.unit, headline_numbers(plan)
-    tnote = f"承诺 commitment {esc(format_money(t.commitment, unit))} + 余量 {format_pct(t.margin, 0)}" \
-        if t.margin and t.commitment is not None else f"{esc(t.node)} ≥"
+    tnote = f"承诺 commitment {esc(fmt_amount(t.commitment, unit))} + 余量 {format_pct(t.margin, 0)}" \
+        if t.margin and t.commitment is not None else f"for {esc(t.node)}"
     mnote = f"承诺 commitment {fmt_times(t.commitment / t.baseline)}" \
-        if t.margin and t.commitment is not None and t.baseline else "vs last year"
+        if t.margin and t.commitment is not None and t.baseline and t.baseline > 0 else "vs last year"
     cap_e, cap_c = plan.budget.get("effort"), plan.budget.get("cost")
     enote = f"上限 cap {cap_e:g}" if cap_e is not None else "Σ effort of the levers (ln-uplift units)"
     cnote = (f"of {esc(format_money(cap_c, '元'))} ({format_pct(plan.cost / cap_c, 0)})"
@@ -172,7 +177,8 @@ def _headline(plan: Plan) -> str:
     cards = [
         _card("目标 Target", esc(nums["target"]), tnote, "hero", "h-target"),
         _card("去年 Last year", esc(nums["baseline"]), f"{esc(t.node)} at baselines", ident="h-baseline"),
-        _card("倍数 Multiple", esc(nums["multiple"]), mnote, ident="h-multiple"),
+        _card("倍数 Multiple" if nums["multiple"].startswith("×") else "变化 Change", esc(nums["multiple"]), mnote,
+              ident="h-multiple"),
         _card("计划达成 Plan" if t.achieved is not None else "最大可达 Max reachable", esc(nums["achieved"]), anote,
               "bad" if not plan.ok else "", ident="h-achieved"),
         _card("努力 Effort", esc(nums["effort"]), enote, ident="h-effort"),
@@ -186,12 +192,12 @@ def _banner(plan: Plan) -> str:
     t, unit = plan.target, plan.unit
     if plan.ok:
         return (f'<div class="banner ok" id="reach"><b>可达成 Reachable.</b> The plan brings {esc(t.node)} to '
-                f'{esc(format_money(t.achieved, unit))} (target {esc(format_money(t.required, unit))}) '
+                f'{esc(fmt_amount(t.achieved, unit))} (target {esc(fmt_amount(t.required, unit))}) '
                 f'with total effort {plan.effort or 0:.2f}.</div>')
-    head = f'<b>目标不可达 Out of reach.</b> {esc(format_money(t.required, unit))} cannot be reached'
+    head = f'<b>目标不可达 Out of reach.</b> {esc(fmt_amount(t.required, unit))} cannot be reached'
     if plan.max_reachable is not None:
         mult = f" ({fmt_times(plan.max_reachable / t.baseline)} of last year)" if t.baseline else ""
-        head += f": the most these constraints allow is <b>{esc(format_money(plan.max_reachable, unit))}</b>{mult}."
+        head += f": the most these constraints allow is <b>{esc(fmt_amount(plan.max_reachable, unit))}</b>{mult}."
     items = []
     for n in plan.needs:
         text = n.sentence or (f"{n.what}: {fmt_value(n.source)} → {fmt_value(n.to)}" if n.to is not None
@@ -208,8 +214,7 @@ def _banner(plan: Plan) -> str:
 def _bridge_section(plan: Plan, bridge: Bridge) -> str:
     unit = plan.unit
     fig = bridge_figure(bridge, unit, plan.target.node)
-    method = ("exact Shapley split (every subset of drivers evaluated on the plan's formulas)"
-              if bridge.method == "shapley" else esc(bridge.note))
+    method = esc(bridge.note)
     rows = []
     for c in bridge.parts:
         share = c.value / bridge.total if bridge.total else 0.0
@@ -230,7 +235,7 @@ def _bridge_section(plan: Plan, bridge: Bridge) -> str:
                    f'<th>share</th></tr></thead><tbody>{owners}</tbody></table>')
     to = "this year's plan" if plan.target.achieved is not None else "the most reachable (target out of reach)"
     return (f'<section id="bridge"><h2>增长桥 Bridge<small>last year → {to}, by driver</small></h2>'
-            f'<p class="lead">{esc(format_money(bridge.baseline, unit))} → {esc(format_money(bridge.planned, unit))}: '
+            f'<p class="lead">{esc(fmt_amount(bridge.baseline, unit))} → {esc(fmt_amount(bridge.planned, unit))}: '
             f'{method}. The bars add up exactly to the change.</p>'
             f'{figure_html("fig-bridge", fig, 420)}<div class="two wide-left"><div class="scroll">{table}</div>'
             f'<div class="scroll">{owner_table}</div></div></section>')
@@ -277,8 +282,9 @@ def _constraints_section(plan: Plan) -> str:
     rows = []
     for c in plan.constraints:
         slack = (c.rhs - c.lhs) if c.sense == "<=" else (c.lhs - c.rhs)
-        rows.append(f'<tr><td class="t">{esc(c.name)}</td><td>{esc(fmt_value(c.lhs))}</td><td>{esc(c.sense)}</td>'
-                    f'<td>{esc(fmt_value(c.rhs))}</td><td>{esc(fmt_value(slack))}</td>'
+        f = series_format([c.lhs, c.rhs])
+        rows.append(f'<tr><td class="t">{esc(c.name)}</td><td>{esc(f(c.lhs))}</td><td>{esc(c.sense)}</td>'
+                    f'<td>{esc(f(c.rhs))}</td><td>{esc(f(slack))}</td>'
                     f'<td class="t">{"binding 紧约束" if c.binding else ""}</td></tr>')
     return ('<section id="constraints"><h2>约束 Constraints</h2><div class="scroll"><table><thead><tr>'
             '<th class="t">constraint</th><th>lhs</th><th></th><th>rhs</th><th>slack</th><th class="t"></th></tr>'
@@ -288,7 +294,7 @@ def _constraints_section(plan: Plan) -> str:
 def _footer(plan: Plan, bridge: Bridge | None) -> str:
     notes = ["Effort = Σ over levers of weight × ln(uplift): doubling a lever costs 0.69 at weight 1.",
              "Amounts in 元 are shown in 亿 (1e8) and 万 (1e4); rates as percentages; uplift × = plan ÷ last year."]
-    if bridge is not None and bridge.note:
+    if bridge is not None and bridge.note and bridge.method != "tree":  # a fallback is worth repeating
         notes.append(esc(bridge.note))
     return "<footer>" + "".join(f"<p>{n}</p>" for n in notes) + "</footer>"
 

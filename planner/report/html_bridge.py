@@ -1,12 +1,13 @@
 """The bridge: last year's target value → this year's plan, split exactly by driver.
 
 A driver is one input (all its labels together): a lever, or an assumption (fixed/uncontrollable
-input whose value this year differs from last year's). With the scenario file at hand the split is
-the exact Shapley value: the model is evaluated for every subset of drivers at plan (the others at
-baseline) in one vectorised call, and each driver gets its average marginal contribution. The parts
-sum to planned − baseline exactly (efficiency), for products and sums alike. Without the scenario
-file (or with more than ``MAX_SHAPLEY`` drivers) the log-share split is used: exact for a single
-product chain, an approximation of Shapley for sums of products.
+input whose value this year differs from last year's). The split is the log-share rule of
+``planner allocate --by owner`` taken through the plan's formulas (``planner.attribution.log_path``:
+Aumann–Shapley along the geometric path; for a product chain driver i gets exactly ln u_i ÷ Σ ln u_j
+of the change), so the owner table here and the owners' KPI sheets show the same numbers. The parts
+sum to planned − baseline exactly. Without formulas (no ``plan.tree`` and no scenario file) or when
+they no longer reproduce the plan, the log-share rule is applied to the plan's uplifts alone: exact
+for one product chain, and said so in ``Bridge.note``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from planner import attribution
 from planner.errors import PlannerError
 from planner.result import InputResult, Plan
 
-MAX_SHAPLEY = 14  # 2^14 = 16,384 model evaluations in one vectorised call: well under a second
+if TYPE_CHECKING:
+    from planner.tree.graph import Model
+
 _MOVED = 1e-12  # relative change below which an input did not move
+EXACT_NOTE = ("exact log-share split through the plan's formulas (Aumann–Shapley along the geometric path), "
+              "the same rule as planner allocate --by owner")
 
 
 @dataclass
@@ -39,7 +46,8 @@ class Bridge:
     baseline: float
     planned: float
     parts: list[Contribution] = field(default_factory=list)
-    method: str = "shapley"  # shapley | log-share | none
+    owners: list[tuple[str, float]] = field(default_factory=list)  # the same contributions per owner
+    method: str = "tree"  # tree (through the formulas) | product chain (plan alone) | none
     note: str = ""
 
     @property
@@ -47,11 +55,12 @@ class Bridge:
         return self.planned - self.baseline
 
 
-def compute_bridge(plan: Plan, model: object | None = None, *, base_dir: str | Path | None = None) -> Bridge | None:
+def compute_bridge(plan: Plan, model: Model | None = None, *, base_dir: str | Path | None = None) -> Bridge | None:
     """Split the target's change into driver contributions; None when the plan has no achieved value.
 
     ``model`` evaluates the plan's formulas (a ``planner.tree.graph.Model``); when omitted it is
-    rebuilt from ``plan.tree``, or from the scenario file ``plan.source``.
+    rebuilt from ``plan.tree``, or from the scenario file ``plan.source``. An unreachable plan is
+    bridged to its ``max_reachable``.
     """
     t = plan.target
     planned = t.achieved if t.achieved is not None else plan.max_reachable  # unreachable: bridge to the max
@@ -63,28 +72,28 @@ def compute_bridge(plan: Plan, model: object | None = None, *, base_dir: str | P
         bridge.method, bridge.note = "none", "no input moved: the plan equals last year"
         return bridge
     model = model if model is not None else load_model(plan, base_dir)
-    if model is not None and len(groups) <= MAX_SHAPLEY:
-        values = _shapley(plan, model, groups)
-        if values is not None:
-            bridge.parts = _parts(groups, values, bridge.total)
-            return bridge
-        note = "the scenario file no longer reproduces the plan; log-share split used"
-    elif model is None:
-        note = "no formulas in the plan and no scenario file: log-share split (exact for one product chain only)"
+    if model is None:
+        rows, why = None, "no formulas in the plan and no scenario file"
     else:
-        note = f"{len(groups)} drivers (> {MAX_SHAPLEY}): log-share split, an approximation of the Shapley split"
-    bridge.method, bridge.note = "log-share", note
-    bridge.parts = _parts(groups, _log_share(groups, bridge.total), bridge.total)
+        rows, why = _through_tree(plan, model, bridge.planned)
+    if rows is not None:
+        bridge.method, bridge.note = "tree", EXACT_NOTE
+    else:
+        bridge.method = "product chain"
+        bridge.note = f"{why}: log-share split of the plan's uplifts alone (exact for one product chain only)"
+        rows = _log_share(plan, groups, bridge.total)
+    bridge.parts = _parts(groups, rows, bridge.total)
+    bridge.owners = _owners(rows, bridge.total)
     return bridge
 
 
-def load_model(plan: Plan, base_dir: str | Path | None = None) -> object | None:
+def load_model(plan: Plan, base_dir: str | Path | None = None) -> Model | None:
     """A model that evaluates the plan's formulas: from ``plan.tree`` if it carries them, else from the
     scenario file ``plan.source`` (tried as given, then relative to ``base_dir``); None if neither works."""
     return model_from_tree(plan) or _model_from_source(plan, base_dir)
 
 
-def model_from_tree(plan: Plan) -> object | None:
+def model_from_tree(plan: Plan) -> Model | None:
     """Rebuild the formulas from the plan JSON alone: every input fixed at its baseline, nodes from the tree."""
     from planner.scenario import Scenario  # late: only the bridge needs the formula machinery
     from planner.tree.graph import build_model
@@ -106,18 +115,18 @@ def model_from_tree(plan: Plan) -> object | None:
         return None
 
 
-def _node_key(entry: dict) -> str:
+def _node_key(entry: dict[str, Any]) -> str:
     dims = entry.get("dims") or []
     return f"{entry['name']}[{', '.join(dims)}]" if dims else str(entry["name"])
 
 
-def _nested(rows: list[InputResult], dims: dict[str, list[str]]) -> float | dict:
+def _nested(rows: list[InputResult], dims: dict[str, list[str]]) -> float | dict[str, Any]:
     """Baselines as the scenario file writes them: a number, or {label: ...} nested by dimension."""
     if len(rows) == 1 and not rows[0].labels and rows[0].label is None:
         return rows[0].baseline
-    out: dict = {}
+    out: dict[str, Any] = {}
     for r in rows:
-        labels = list((r.labels or {}).values()) or [r.label]
+        labels = list((r.labels or {}).values()) or [str(r.label)]
         level = out
         for lab in labels[:-1]:
             level = level.setdefault(lab, {})
@@ -125,7 +134,7 @@ def _nested(rows: list[InputResult], dims: dict[str, list[str]]) -> float | dict
     return out
 
 
-def _model_from_source(plan: Plan, base_dir: str | Path | None) -> object | None:
+def _model_from_source(plan: Plan, base_dir: str | Path | None) -> Model | None:
     if not plan.source:
         return None
     from planner.scenario import load_scenario
@@ -148,90 +157,73 @@ def _moved_groups(plan: Plan) -> dict[str, list[InputResult]]:
             if any(abs(i.planned - i.baseline) > _MOVED * max(abs(i.baseline), abs(i.planned)) for i in v)}
 
 
-def _arrays(model: object, name: str, rows: list[InputResult]) -> tuple[np.ndarray, np.ndarray] | None:
-    inp = model.inputs.get(name)  # type: ignore[attr-defined]
-    if inp is None:
-        return None
-    base, planned = inp.baseline.astype(float).copy(), inp.baseline.astype(float).copy()
-    for r in rows:
-        labels = r.labels or {}
-        if r.label is not None and not labels and len(inp.dims) == 1:
-            labels = {inp.dims[0]: r.label}
-        try:
-            idx = tuple(model.dims[d].index(labels[d]) for d in inp.dims)  # type: ignore[attr-defined]
-        except (KeyError, ValueError):
-            return None
-        base[idx], planned[idx] = r.baseline, r.planned
-    return base, planned
-
-
-def _shapley(plan: Plan, model: object, groups: dict[str, list[InputResult]]) -> list[float] | None:
-    """Exact Shapley values of the target node over the moved inputs; None if the model disagrees."""
-    names = list(groups)
-    n = len(names)
-    subsets = (np.arange(2**n)[:, None] >> np.arange(n)[None, :]) & 1  # row s: which drivers are at plan
-    values: dict[str, np.ndarray] = {}
-    for name, inp in model.inputs.items():  # type: ignore[attr-defined]
-        values[name] = inp.baseline  # last year: every input at its baseline (assumptions too)
-    for g, name in enumerate(names):
-        pair = _arrays(model, name, groups[name])
-        if pair is None:
-            return None
-        base, planned = pair
-        mask = subsets[:, g].reshape((-1,) + (1,) * base.ndim).astype(bool)
-        values[name] = np.where(mask, planned, base)
-    from planner.tree.evaluate import evaluate
-
-    v = np.asarray(evaluate(model, values, samples=2**n)[plan.target.node], dtype=float).reshape(-1)  # type: ignore[arg-type]
-    planned = plan.target.achieved if plan.target.achieved is not None else plan.max_reachable
-    if not (_close(v[0], plan.target.baseline) and _close(v[-1], planned)):
-        return None
-    size = subsets.sum(axis=1)
-    # Weight of a coalition S (not containing i) in i's Shapley value: |S|! (n-|S|-1)! / n!
-    weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
-    out = []
-    for g in range(n):
-        without = subsets[:, g] == 0
-        s_idx = np.nonzero(without)[0]
-        gain = v[s_idx + (1 << g)] - v[s_idx]
-        out.append(float(np.dot(weight[size[s_idx]], gain)))
-    return out
-
-
 def _close(a: float, b: float | None, rel: float = 1e-6) -> bool:
     return b is not None and abs(a - b) <= rel * max(abs(a), abs(b), 1e-12)
 
 
-def _log_share(groups: dict[str, list[InputResult]], total: float) -> list[float]:
-    """share_i = Σ ln(u) of driver i ÷ Σ over all drivers; inputs with a zero side are left out."""
-    logs = []
-    for rows in groups.values():
-        logs.append(math.fsum(math.log(r.planned / r.baseline) for r in rows
-                              if r.baseline > 0 and r.planned > 0))
+def _through_tree(plan: Plan, model: Model, end: float) -> tuple[list[tuple[InputResult, float]] | None, str]:
+    """Per-input contributions by ``attribution.log_path`` on ``model``; None and why if the formulas
+    do not reproduce the plan (baseline and planned value of the target)."""
+    why = "the formulas no longer reproduce the plan"
+    try:
+        pl = attribution.players(plan, model)
+        ends = pl.evaluate(np.vstack([pl.baseline, pl.planned]))
+        if not (_close(float(ends[0]), plan.target.baseline) and _close(float(ends[1]), end)):
+            return None, f"{why} ({plan.target.node}: {ends[0]:.6g} → {ends[1]:.6g})"
+        values = attribution.log_path(pl)
+    except PlannerError as exc:
+        return None, f"{why} ({exc.message})"
+    if not np.all(np.isfinite(values)):  # e.g. a division by zero somewhere along the path
+        return None, "the formulas cannot be evaluated along the path from last year to the plan"
+    return list(zip(pl.inputs, values.tolist(), strict=True)), ""
+
+
+def _log_share(plan: Plan, groups: dict[str, list[InputResult]], total: float) -> list[tuple[InputResult, float]]:
+    """share_i = ln(u_i) ÷ Σ ln(u) over the levers and moved inputs; inputs with a zero side are left out.
+
+    This is ``log_path`` on the product chain ``baseline × Π uplift``, scaled to the plan's change."""
+    rows = [i for i in plan.inputs if i.kind == "lever" or i.name in groups]
+    logs = [math.log(r.planned / r.baseline) if r.baseline > 0 and r.planned > 0 else 0.0 for r in rows]
     denom = math.fsum(logs)
-    if denom == 0:
-        return [0.0] * len(logs)
-    return [total * x / denom for x in logs]
+    return [(r, total * x / denom if denom else 0.0) for r, x in zip(rows, logs, strict=True)]
 
 
-def _parts(groups: dict[str, list[InputResult]], values: list[float], total: float) -> list[Contribution]:
+def _parts(groups: dict[str, list[InputResult]], rows: list[tuple[InputResult, float]],
+           total: float) -> list[Contribution]:
+    """One bar per moved input name: the sum of its labels' contributions."""
+    by_name: dict[str, list[float]] = {}
+    for r, val in rows:
+        by_name.setdefault(r.name, []).append(val)
+    values = _exact([math.fsum(by_name.get(name, [])) for name in groups], total)
     parts = []
-    for (name, rows), val in zip(groups.items(), values, strict=True):
-        ups = [r.planned / r.baseline for r in rows if r.baseline]
-        owners = sorted({r.owner for r in rows if r.owner})
-        parts.append(Contribution(name, rows[0].kind, "、".join(owners) or None, val,
+    for (name, group), val in zip(groups.items(), values, strict=True):
+        ups = [r.planned / r.baseline for r in group if r.baseline]
+        owners = sorted({r.owner for r in group if r.owner})
+        parts.append(Contribution(name, group[0].kind, "、".join(owners) or None, val,
                                   min(ups) if ups else None, max(ups) if ups else None))
-    parts.sort(key=lambda c: -c.value)
-    if parts:  # put the floating-point residue (~1e-16 relative) on the largest part: bars sum exactly
-        big = max(parts, key=lambda c: abs(c.value))
-        big.value += total - math.fsum(c.value for c in parts)
-    return parts
+    return sorted(parts, key=lambda c: -c.value)
+
+
+def _owners(rows: list[tuple[InputResult, float]], total: float) -> list[tuple[str, float]]:
+    """Contributions per owner, named as ``planner allocate --by owner`` names them: every lever's
+    owner (zero if its levers stayed put) and the assumptions that moved under one heading."""
+    from planner.allocation import EXTERNAL, UNOWNED  # late: allocation pulls in pandas
+
+    out: dict[str, list[float]] = {}
+    for r, val in rows:
+        out.setdefault((r.owner or UNOWNED) if r.kind == "lever" else EXTERNAL, []).append(val)
+    values = _exact([math.fsum(v) for v in out.values()], total)
+    return sorted(zip(out, values, strict=True), key=lambda kv: -kv[1])
+
+
+def _exact(values: list[float], total: float) -> list[float]:
+    """Put the rounding residue (≤ 1e-6 relative) on the largest value: they then sum exactly to ``total``."""
+    if values:
+        big = max(range(len(values)), key=lambda k: abs(values[k]))
+        values[big] += total - math.fsum(values)
+    return values
 
 
 def by_owner(bridge: Bridge) -> list[tuple[str, float]]:
-    """Contributions summed per owner (Shapley values add up); assumptions under '假设 assumptions'."""
-    out: dict[str, float] = {}
-    for c in bridge.parts:
-        key = c.owner or ("未指定 no owner" if c.kind == "lever" else "假设 assumptions")
-        out[key] = out.get(key, 0.0) + c.value
-    return sorted(out.items(), key=lambda kv: -kv[1])
+    """Contributions summed per owner, largest first (the owners of ``planner allocate --by owner``)."""
+    return list(bridge.owners)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError
+from planner.files import read_json
 
 _HINTS = {"compare": "planner compare FILE --format json -o compare.json",
           "sensitivity": "planner sensitivity FILE --format json -o sens.json",
@@ -14,18 +14,9 @@ _HINTS = {"compare": "planner compare FILE --format json -o compare.json",
           "tracking": "planner track PLAN.json --actuals ... --format json -o track.json"}
 
 
-def read_json(path: str | Path, what: str) -> Any:
-    """One JSON document holding a mapping or a list; errors name the file and the fix."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path), where=f"--{what}", hint="check the path") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path), where=f"--{what}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}", file=str(path),
-                         where=f"--{what}", hint=f"give the JSON written by `{_HINTS[what]}`") from None
+def read_extra(path: str | Path, what: str) -> Any:
+    """One JSON document holding a mapping or a list; errors name the file, the option and the fix."""
+    data = read_json(path, written_by=_HINTS[what], where=f"--{what}")
     if not isinstance(data, dict | list):
         raise InputError(f"expected a JSON object or list, got {type(data).__name__}", file=str(path),
                          where=f"--{what}", hint=f"give the JSON written by `{_HINTS[what]}`")
@@ -38,5 +29,5 @@ def load_extras(**paths: str | list[str] | None) -> dict[str, Any]:
     for what, p in paths.items():
         if p is None:
             continue
-        out[what] = [read_json(x, what) for x in p] if isinstance(p, list) else read_json(p, what)
+        out[what] = [read_extra(x, what) for x in p] if isinstance(p, list) else read_extra(p, what)
     return out

@@ -16,8 +16,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from planner.report.html_bridge import Bridge
-from planner.report.html_values import esc, fmt_signed_money, fmt_times
-from planner.report.units import format_money, money_scale
+from planner.report.html_values import esc, fmt_amount, fmt_signed_money, fmt_times
+from planner.report.units import money_scale
 
 FONT = ("Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, "
         "WenQuanYi Micro Hei, Arial, sans-serif")
@@ -59,9 +59,9 @@ def bridge_figure(bridge: Bridge, unit: str | None, target_name: str) -> go.Figu
     parts = [c for c in bridge.parts if c.value != 0.0]
     names = ["去年 last year"] + [c.name for c in parts] + ["今年计划 plan"]
     values = [bridge.baseline] + [c.value for c in parts] + [bridge.planned]
-    texts = [format_money(bridge.baseline, unit)] + [fmt_signed_money(c.value, unit) for c in parts] + \
-        [format_money(bridge.planned, unit)]
-    hover = [f"{ptext(target_name)} 去年 last year: {format_money(bridge.baseline, unit)}"]
+    texts = [fmt_amount(bridge.baseline, unit)] + [fmt_signed_money(c.value, unit) for c in parts] + \
+        [fmt_amount(bridge.planned, unit)]
+    hover = [f"{ptext(target_name)} 去年 last year: {fmt_amount(bridge.baseline, unit)}"]
     for c in parts:
         kind = "杠杆 lever" if c.kind == "lever" else "假设 assumption"
         share = c.value / bridge.total if bridge.total else 0.0
@@ -69,7 +69,7 @@ def bridge_figure(bridge: Bridge, unit: str | None, target_name: str) -> go.Figu
             f"{fmt_times(c.uplift_low)}–{fmt_times(c.uplift_high)}"
         hover.append(f"<b>{ptext(c.name)}</b> ({kind}{' · ' + ptext(c.owner) if c.owner else ''})<br>"
                      f"贡献 contribution: {fmt_signed_money(c.value, unit)} ({share:.1%})<br>uplift {up}")
-    hover.append(f"{ptext(target_name)} 今年计划 plan: {format_money(bridge.planned, unit)}")
+    hover.append(f"{ptext(target_name)} 今年计划 plan: {fmt_amount(bridge.planned, unit)}")
     fig = go.Figure(go.Waterfall(
         x=[ptext(n) for n in names], y=[v / scale for v in values],
         measure=["absolute"] + ["relative"] * len(parts) + ["total"],

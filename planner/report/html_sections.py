@@ -13,11 +13,11 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from planner.report.html_figures import (BAD, BASE, GOOD, TOTAL, base_layout, display_scale, figure_html,
-                                         ptext)
-from planner.report.html_values import esc, fmt_signed_money, fmt_times, fmt_value
-from planner.report.units import format_money, format_pct
+from planner.report.html_figures import BAD, BASE, GOOD, TOTAL, base_layout, display_scale, figure_html, ptext
+from planner.report.html_values import esc, fmt_amount, fmt_signed_money, fmt_times, fmt_value
+from planner.report.units import format_pct
 
+MAX_TORNADO = 15  # bars drawn; a tornado is read from the top
 PALETTE = ("#2563eb", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4d7c0f", "#b91c1c",
            "#475569", "#ca8a04")
 
@@ -48,7 +48,7 @@ def _empty(ident: str, title: str) -> str:
 
 def _money(x: Any, unit: str | None) -> str:
     v = num(x)
-    return "—" if v is None else format_money(v, unit)
+    return "—" if v is None else fmt_amount(v, unit)
 
 
 # --- comparison ---------------------------------------------------------------------------------
@@ -223,6 +223,8 @@ def _tornado(items: Any, metric: str) -> str:
     rows = tornado_rows(items)
     if not rows:
         return ""
+    hidden = max(0, len(rows) - MAX_TORNADO)
+    rows = rows[hidden:]  # the largest swings (rows are sorted smallest first)
     names = [ptext(r[0]) for r in rows]
     fig = go.Figure([go.Bar(name="−X%", y=names, x=[r[1] for r in rows], orientation="h", marker_color=BASE,
                             customdata=[r[3] for r in rows], hovertemplate="%{customdata}<extra></extra>"),
@@ -230,7 +232,8 @@ def _tornado(items: Any, metric: str) -> str:
                             customdata=[r[4] for r in rows], hovertemplate="%{customdata}<extra></extra>")])
     fig.update_layout(**base_layout(barmode="overlay", xaxis=dict(title=f"change in {ptext(metric)}"),
                                     legend=dict(orientation="h", y=1.1), margin=dict(l=180, r=20, t=30, b=50)))
-    return "<h3>龙卷风图 Tornado</h3>" + figure_html("fig-tornado", fig, max(260, 34 * len(rows) + 110))
+    more = f'<p class="lead">{hidden} more with smaller swings are not drawn.</p>' if hidden else ""
+    return "<h3>龙卷风图 Tornado</h3>" + figure_html("fig-tornado", fig, max(260, 34 * len(rows) + 110)) + more
 
 
 def _frontier(items: Any, unit: str | None) -> str:
@@ -240,9 +243,10 @@ def _frontier(items: Any, unit: str | None) -> str:
     pts = [p for p in pts if p[1] is not None and (p[0] is not None or p[3] is not None)]
     if not pts:
         return ""
-    use_target = all(p[0] is not None for p in pts)
-    scale, word = display_scale(*(p[0] for p in pts)) if use_target else (1.0, "")
-    x = [p[0] / scale if use_target else p[3] for p in pts]
+    targets = [p[0] for p in pts if p[0] is not None]
+    use_target = len(targets) == len(pts)
+    scale, word = display_scale(*targets) if use_target else (1.0, "")
+    x = [t / scale for t in targets] if use_target else [p[3] for p in pts]
     hover = [f"{_money(p[0], unit) if p[0] is not None else ''} {fmt_times(p[3]) if p[3] else ''}<br>effort "
              f"{p[1]:.3f}{'<br>' + ptext(p[2]) if p[2] else ''}" for p in pts]
     fig = go.Figure(go.Scatter(x=x, y=[p[1] for p in pts], mode="lines+markers", line=dict(color=TOTAL, width=3),
@@ -295,9 +299,11 @@ def _phase_body(d: dict[str, Any], unit: str | None, k: int) -> str:
     fig.add_trace(go.Scatter(name="累计 cumulative", x=labels, y=[v / scale for v in cum], mode="lines+markers",
                              line=dict(color=GOOD), hovertext=[_money(v, unit) for v in cum], hoverinfo="text+x+name"),
                   secondary_y=True)
-    fig.update_layout(**base_layout(legend=dict(orientation="h", y=1.12)))
-    fig.update_yaxes(title_text=f"{word}{unit or ''} per {esc(d.get('by', 'period'))}", secondary_y=False)
-    fig.update_yaxes(title_text=f"累计 {word}{unit or ''}", secondary_y=True, showgrid=False)
+    fig.update_layout(**base_layout(legend=dict(orientation="h", y=1.12), xaxis=dict(type="category")))
+    fig.update_yaxes(title_text=f"{word}{unit or ''} per {esc(d.get('by', 'period'))}", secondary_y=False,
+                     rangemode="tozero")
+    fig.update_yaxes(title_text=f"累计 {word}{unit or ''}", secondary_y=True, showgrid=False, rangemode="tozero",
+                     tickmode="auto", tickformat=",.0f")
     rows = [s for s in series if s.get("kind") == "flow" and s.get("owner")]
     table = _period_table([(f"{s.get('name')}{'[' + str(s['label']) + ']' if s.get('label') else ''} · "
                             f"{s.get('owner')}", s.get("values") or []) for s in rows], labels, unit=None)
@@ -317,8 +323,8 @@ def _allocation_body(d: dict[str, Any], unit: str | None, k: int) -> str:
                                 marker_color=PALETTE[i % len(PALETTE)],
                                 hovertext=[_money(v, unit) for v in s["periods"]], hoverinfo="text+x+name")
                          for i, s in enumerate(shares)])
-        fig.update_layout(**base_layout(barmode="stack", legend=dict(orientation="h", y=1.12),
-                                        yaxis=dict(title=f"{word}{unit or ''}")))
+        fig.update_layout(**base_layout(barmode="stack", legend=dict(orientation="h", y=1.12, traceorder="normal"),
+                                        yaxis=dict(title=f"{word}{unit or ''}"), xaxis=dict(type="category")))
         chart = figure_html(f"fig-alloc-{k}", fig, 380)
         table = _period_table([(str(s.get("name")), s["periods"]) for s in shares], labels, unit,
                               annual=[s.get("annual") for s in shares])
@@ -326,7 +332,7 @@ def _allocation_body(d: dict[str, Any], unit: str | None, k: int) -> str:
         chart = ""
         table = _period_table([(str(s.get("name")), []) for s in shares], [], unit,
                               annual=[s.get("annual") for s in shares])
-    return f"<h3>按{esc(d.get('method', ''))}分配 {what} per team / owner</h3>{chart}{table}"
+    return f"<h3>按 {esc(d.get('method', ''))} 分配 {what} per team / owner</h3>{chart}{table}"
 
 
 def _period_table(rows: list[tuple[str, list[Any]]], labels: list[str], unit: str | None,
@@ -404,7 +410,7 @@ def _track_chart(rows: Any, unit: str | None) -> str:
                                      mode="lines+markers", line=dict(color=colour, dash=dash),
                                      hovertext=[_money(v, unit) for v in vals], hoverinfo="text+x+name"))
     fig.update_layout(**base_layout(yaxis=dict(title=f"累计 cumulative {word}{unit or ''}"),
-                                    legend=dict(orientation="h", y=1.15)))
+                                    legend=dict(orientation="h", y=1.15), xaxis=dict(type="category")))
     return "<h3>累计完成 Cumulative actual vs plan</h3>" + figure_html("fig-track", fig, 380)
 
 
@@ -412,7 +418,8 @@ def _cum(given: list, raw: list) -> list:
     """Cumulative values: as given, else the running sum of the per-period values (None stops it)."""
     if any(v is not None for v in given):
         return given
-    out, total = [], 0.0
+    out: list[float | None] = []
+    total = 0.0
     for v in raw:
         if v is None:
             out.append(None)
@@ -426,14 +433,14 @@ def _attribution(a: Any, unit: str | None) -> str:
     if not isinstance(a, dict):
         return ""
     items = pick(a, "contributions", "parts", "drivers", default=[])
-    parts = [(str(pick(i, "driver", "name", "what", default="?")), num(pick(i, "value", "contribution")))
-             for i in items if isinstance(i, dict)] if isinstance(items, list) else \
+    raw = [(str(pick(i, "driver", "name", "what", default="?")), num(pick(i, "value", "contribution")))
+           for i in items if isinstance(i, dict)] if isinstance(items, list) else \
         [(str(k), num(v)) for k, v in items.items()] if isinstance(items, dict) else []
-    parts = [(n, v) for n, v in parts if v is not None]
+    parts = [(n, v) for n, v in raw if v is not None]
     if not parts:
         return ""
-    gap = num(pick(a, "gap", "total"))
-    gap = sum(v for _, v in parts) if gap is None else gap
+    given = num(pick(a, "gap", "total"))
+    gap = math.fsum(v for _, v in parts) if given is None else given
     scale, word = display_scale(gap, *(v for _, v in parts))
     fig = go.Figure(go.Waterfall(
         x=[ptext(n) for n, _ in parts] + ["差距 gap"], y=[v / scale for _, v in parts] + [gap / scale],

@@ -8,10 +8,11 @@ second time is drawn as a small "see above" stub so a shared driver is explained
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from planner.errors import PlannerError
 from planner.report.html_values import clip, esc, fmt_times, series_format
-from planner.result import Plan
+from planner.result import InputResult, NodeResult, Plan
 from planner.tree.nodes import Bin, Expr, Ext, Neg, Num, Ref, Sum, refs, to_text
 
 W, GAP, VGAP, PAD = 206, 28, 10, 8  # box width, column gap, vertical gap, inner padding
@@ -116,8 +117,9 @@ def build_tree(plan: Plan, money: set[str]) -> list[Box]:
     """The tree of boxes under the target node, then one small tree per entry the target does not
     use (inputs that only feed constraints, such as seats). Empty when there is nothing to draw."""
     entries = {e["name"]: e for e in plan.tree if isinstance(e, dict) and "name" in e}
-    rows: dict[str, list] = {}
-    for r in [*plan.inputs, *plan.nodes]:
+    rows: dict[str, list[Any]] = {}
+    every: list[InputResult | NodeResult] = [*plan.inputs, *plan.nodes]
+    for r in every:
         rows.setdefault(r.name, []).append(r)
     root = plan.target.node
     if root not in rows and root not in entries:
@@ -180,8 +182,7 @@ def _box(plan: Plan, name: str, entry: dict, rows: list, money: set[str]) -> Box
 
     f = series_format([v for r in rows for v in (r.baseline, r.planned)], money=is_money, unit=plan.unit)
 
-    scalar = len(rows) == 1 and first.label is None
-    if scalar:
+    if first is not None and len(rows) == 1 and first.label is None:
         same = first.planned == first.baseline
         box.total = ("" if same else f(first.baseline), f(first.planned),
                      "" if same else fmt_times(_ratio(first.planned, first.baseline)))
@@ -199,7 +200,18 @@ def _box(plan: Plan, name: str, entry: dict, rows: list, money: set[str]) -> Box
 
 
 def _ratio(planned: float, baseline: float) -> float | None:
-    return planned / baseline if baseline else None
+    """planned ÷ baseline where that reads as a multiple (both positive); else None, shown '—'."""
+    return planned / baseline if baseline > 0 and planned >= 0 else None
+
+
+def short_label(label: str, units: int = 8) -> str:
+    """A label cut to fit a box line; each part of a multi-dimension label ('信息流广告, 年卡') is cut
+    on its own so that labels differing only in a later part stay apart."""
+    parts = [p.strip() for p in label.replace("/", ",").split(",")] if ("," in label or "/" in label) else [label]
+    if len(parts) == 1:
+        return clip(label, units)
+    each = max(3, (units + 2) // len(parts))
+    return "·".join(clip(p, each) for p in parts)
 
 
 def _tip(plan: Plan, name: str, box: Box, rows: list, f) -> str:
@@ -262,10 +274,10 @@ def render_tree_svg(trees: list[Box], colours: dict[str, str]) -> str:
         top = bottom + 40
         caption = (f'<text class="caption" x="0" y="{top - 12:.0f}">不在目标公式中 not in the target\'s formula '
                    f'(constraints, budget):</text>')
-        col, row_bottom = 0, top
+        col, row_bottom = 0, float(top)
         for t in trees[1:]:
             row_bottom = max(row_bottom, _place(t, col, top))
-            col += max(b.x for b in _walk(t)) // (W + GAP) - col + 1
+            col = int(max(b.x for b in _walk(t)) // (W + GAP)) + 1
         bottom = row_bottom
     boxes = [b for t in trees for b in _walk(t)]
     width = max(b.x for b in boxes) + W + 2
@@ -311,7 +323,7 @@ def _draw_box(b: Box, colours: dict[str, str]) -> str:
         y += LINE
     for label, base, plan, up in b.lines:
         arrow = f"{esc(base)} → " if base else ""
-        out.append(f'<text class="label" x="{x:.1f}" y="{y:.1f}">{esc(clip(label, 8))} '
+        out.append(f'<text class="label" x="{x:.1f}" y="{y:.1f}">{esc(short_label(label, 10))} '
                    f'<tspan class="num">{arrow}{esc(plan)}</tspan></text>')
         out.append(f'<text class="label-up" x="{b.x + W - PAD:.1f}" y="{y:.1f}" text-anchor="end">{esc(up)}</text>')
         y += LINE

@@ -63,9 +63,14 @@ def fmt_times(ratio: float | None) -> str:
     return f"×{ratio:.1f}" if ratio >= 10 else f"×{ratio:.2f}"
 
 
+def fmt_amount(value: float | None, unit: str | None) -> str:
+    """A total of the target's kind: money in 亿/万 with ``unit: 元``, else a count in 亿/万 ('12.00万')."""
+    return format_money(value, unit) if is_money(unit) else fmt_value(value, rate=False)
+
+
 def fmt_signed_money(value: float, unit: str | None = "元") -> str:
-    """'+206.27亿' / '−4.76亿' for contributions."""
-    text = format_money(abs(value), unit if is_money(unit) else "元")
+    """'+206.27亿' / '−4.76亿' for contributions (counts alike: '+1.14万', '+850')."""
+    text = format_money(abs(value), unit) if is_money(unit) else fmt_value(abs(value), rate=False)
     return ("+" if value >= 0 else "−") + text
 
 

@@ -38,7 +38,8 @@ def format_money(value: float | None, unit: str | None = "元", digits: int = 2)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if not is_money(unit):
-        text = f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.{digits}g}"
+        # counts with separators; small rates and ratios with four significant digits (0.0118, 12.5)
+        text = f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:.4g}"
         return f"{text}{unit or ''}"
     scale, suffix = money_scale(value)
     if scale == 1.0:

@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.allocation import Allocation, with_periods
 from planner.files import write_with
-from planner.phasing import Phasing
+from planner.phasing import Phasing, money_nodes
 from planner.report.units import PCT_FORMAT, display_width, excel_money_format
 from planner.result import Plan
 
@@ -215,7 +215,7 @@ def _plain_format(v: float) -> str:
 
 def _money_rows(ws: Worksheet, plan: Plan, body: list[list[Any]], key_col: int, cols: tuple[int, ...]) -> None:
     """Rows of the target and of nodes that add up to it get the 亿 / 万 format (they are money)."""
-    money_names = _money_names(plan)
+    money_names = money_nodes(plan)
     for r, row in enumerate(body, start=2):
         name = str(row[key_col - 1]).split("[")[0]
         if name in money_names:
@@ -223,17 +223,6 @@ def _money_rows(ws: Worksheet, plan: Plan, body: list[list[Any]], key_col: int, 
             fmt = excel_money_format(values, plan.unit)
             for c in cols:
                 ws.cell(r, c).number_format = fmt
-
-
-def _money_names(plan: Plan) -> set[str]:
-    """The target node and the flow nodes its formula sums (e.g. total_sales = sum(sales))."""
-    names = {plan.target.node}
-    formulas = {row.get("name"): str(row.get("formula") or "") for row in plan.tree}
-    flows = {n.name for n in plan.nodes if n.flow}
-    for word in re.findall(r"[^\W\d]\w*", formulas.get(plan.target.node, "")):
-        if word in flows:
-            names.add(word)
-    return names
 
 
 def _widths(ws: Worksheet, minimum: dict[int, int] | None = None) -> None:

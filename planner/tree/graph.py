@@ -91,7 +91,7 @@ def build_model(sc: Scenario) -> Model:
     try:
         return _build(sc)
     except InputError as exc:
-        raise exc.with_file(sc.source) if sc.source else exc
+        raise (exc.with_file(sc.source) if sc.source else exc) from None
 
 
 def _build(sc: Scenario) -> Model:

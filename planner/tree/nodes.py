@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import keyword
+import unicodedata
 from dataclasses import dataclass
 
 # Binding strength for printing with the fewest parentheses that still round-trip.
@@ -64,7 +66,7 @@ def _text(e: Expr, outer: int, right: bool) -> str:
         s = repr(int(v)) if v == int(v) and abs(v) < 1e15 else repr(v)
         return s
     if isinstance(e, Ref):
-        return f"{e.name}[{e.index}]" if e.index is not None else e.name
+        return f"{e.name}[{_index_text(e.index)}]" if e.index is not None else e.name
     if isinstance(e, Neg):
         return f"-{_text(e.operand, 3, False)}"
     if isinstance(e, Sum):
@@ -76,6 +78,17 @@ def _text(e: Expr, outer: int, right: bool) -> str:
     s = f"{_text(e.left, p, False)} {e.op} {_text(e.right, p, True)}"
     # Left-associative: a right operand of equal precedence needs parentheses.
     return f"({s})" if p < outer or (p == outer and right) else s
+
+
+def _index_text(index: str) -> str:
+    """A label as written in a formula: bare when the parser reads it back unchanged, else quoted.
+
+    Labels such as ``01``, ``1月`` or ``A 类`` are not Python names, and Python folds some names
+    (full-width letters) to other spellings, so those are printed as ``x['01']``.
+    """
+    bare = (index.isidentifier() and not keyword.iskeyword(index)
+            and unicodedata.normalize("NFKC", index) == index) or (index.isascii() and index.isdigit() and index == str(int(index)))
+    return index if bare else repr(index)
 
 
 def refs(e: Expr) -> list[Ref]:

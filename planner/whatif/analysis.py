@@ -64,6 +64,19 @@ def analyse(req: SensitivityRequest) -> dict[str, Any]:
     return out
 
 
+def plain(obj: Any) -> Any:
+    """Strict-JSON data: NaN → None, ±inf → "inf"/"-inf" (an unreachable side has an infinite swing)."""
+    if isinstance(obj, float):
+        if math.isnan(obj):
+            return None
+        return obj if math.isfinite(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, dict):
+        return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [plain(v) for v in obj]
+    return obj
+
+
 def _uncertainty(res: Resolver, req: SensitivityRequest) -> dict[str, Any]:
     from planner.whatif.uncertainty import risk, robust, sobol_indices
 
@@ -87,6 +100,8 @@ def _f(v: Any, digits: int = 4) -> str:
         return "—"
     if isinstance(v, float) and math.isinf(v):
         return "∞"
+    if isinstance(v, float) and abs(v) >= 1000:
+        return f"{v:,.0f}"
     return f"{v:.{digits}g}" if isinstance(v, float) else str(v)
 
 
@@ -113,7 +128,7 @@ def sensitivity_table(d: dict[str, Any]) -> str:
         lines.append("\nfrontier: minimum effort by target")
         rows = [("×", "target", "effort", "events")]
         for p in d["frontier"]:
-            rows.append((f"{p['multiple']:.2f}", format_money(p["target"], unit),
+            rows.append(("—" if p["multiple"] is None else f"{p['multiple']:.2f}", format_money(p["target"], unit),
                          _f(p["effort"]) if p["effort"] is not None else p["status"], p["events"]))
         lines += _align(rows)
     u = d.get("uncertainty")

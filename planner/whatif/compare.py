@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.errors import InputError
+from planner.errors import InputError, PlannerError
 from planner.optimise import SolveOptions, solve
-from planner.result import Plan
-from planner.scenario import load_scenario, read_yaml, resolve_extends
 from planner.report.units import format_money, format_uplift
+from planner.result import Plan, Status, TargetResult
+from planner.scenario import load_scenario, read_yaml, resolve_extends
 
 
 @dataclass
@@ -68,16 +68,33 @@ def compare(files: list[str | Path], scenarios: list[str] | None = None, *, all_
         raise InputError("give at least one scenario file", hint="planner compare scenarios/x.yaml --all")
     opts = options or SolveOptions(needs=True)
     first = Path(files[0])
-    named = list((resolve_extends(first, read_yaml(first)).get("scenarios") or {}))
+    named = list(resolve_extends(first, read_yaml(first)).get("scenarios") or {})
     wanted = named if all_named else list(scenarios or [])
+    for name in wanted:
+        if name != "base" and name not in named:
+            raise InputError(f"no scenario named {name!r}", file=str(first), where="scenarios",
+                             hint=f"known: {', '.join(named) or 'none'}")
+    for f in files[1:]:
+        read_yaml(f)  # a missing or unreadable file is the user's error, before any solving
     todo: list[tuple[str, Path, str | None]] = [("base", first, None)]
     todo += [(s, first, s) for s in wanted if s != "base"]
     todo += [(Path(f).stem, Path(f), None) for f in files[1:]]
     if len(todo) == 1:
         raise InputError("nothing to compare with the base", file=str(first), where="--scenario",
                          hint=f"add --all, --scenario NAME (known: {', '.join(named) or 'none'}) or another file")
-    plans = [solve(load_scenario(path, name), opts) for _, path, name in todo]
+    plans = [solve(load_scenario(first), opts)]  # a broken base is the user's error
+    plans += [_solve_or_error(path, name, opts, plans[0]) for _, path, name in todo[1:]]
     return Comparison(plans, [label for label, _, _ in todo])
+
+
+def _solve_or_error(path: Path, name: str | None, opts: SolveOptions, base: Plan) -> Plan:
+    """A broken what-if is a column with status ``error`` and the reason, not the end of the comparison."""
+    try:
+        return solve(load_scenario(path, name), opts)
+    except PlannerError as exc:
+        return Plan(name or path.stem, Status.ERROR, base.objective, None, None,
+                    TargetResult(base.target.node, base.target.baseline, None, None), name=base.name,
+                    unit=base.unit, message=str(exc).replace("\n", " "))
 
 
 def _key(i: Any) -> str:

@@ -9,8 +9,16 @@ from planner.errors import InputError
 from planner.files import write_with
 from planner.scenario import read_yaml, resolve_extends
 from planner.whatif.batch import Batch, make_batch
-from planner.whatif.overrides import (Case, grid_cases, lhs_cases, parse_grid, parse_range, read_batch_file,
-                                      read_ranges_file, uncertain_ranges)
+from planner.whatif.overrides import (
+    Case,
+    grid_cases,
+    lhs_cases,
+    parse_grid,
+    parse_range,
+    read_batch_file,
+    read_ranges_file,
+    uncertain_ranges,
+)
 from planner.whatif.store import read_results
 
 
@@ -27,6 +35,7 @@ class BatchRequest:
     solver: str = "highs"
     time_limit: float | None = None
     method: str = "warm"
+    multistart: bool = False
 
 
 def batch_from_request(req: BatchRequest) -> Batch:
@@ -48,7 +57,7 @@ def batch_from_request(req: BatchRequest) -> Batch:
         raise InputError("nothing to vary", where="--grid",
                          hint='give --grid "inputs.x.assume=0.5:1.0:0.1", --cases FILE or --sample N')
     return make_batch(req.file, cases, scenario=req.scenario, solver=req.solver, time_limit=req.time_limit,
-                      method=req.method)
+                      method=req.method, multistart=req.multistart)
 
 
 def write_csv(directory: str | Path, path: str | Path) -> None:

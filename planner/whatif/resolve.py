@@ -5,7 +5,8 @@ a local re-solve started from the base plan costs milliseconds. ``Resolver`` sol
 with the full pipeline, then answers each what-if by
 
 1. reusing the compiled program when only budgets or the target change (else rebuilding it: ms);
-2. polishing from the base plan (the convex-concave procedure of ``optimise.search``);
+2. polishing from the base plan and from the uniform start (every lever up by the same share of
+   its cap), keeping the better verified plan (the convex-concave procedure of ``optimise.search``);
 3. if that start cannot reach the target: the global max-target MILP decides whether the target
    is reachable at all (exactly as ``solve`` does), and the min-effort polish restarts from there.
 
@@ -27,8 +28,8 @@ from planner.compile.approx import Objective, Resolution, Spec
 from planner.compile.signomial import SigProgram, compile_signomial
 from planner.errors import SolverError
 from planner.optimise import SolveOptions, solve
-from planner.optimise.search import SearchOptions, search
 from planner.optimise.pipeline import REACH_TOL, required_target
+from planner.optimise.search import SearchOptions, search, uniform_start
 from planner.optimise.verify import Checked, Violation, check
 from planner.result import Plan, Status
 from planner.scenario import Scenario
@@ -64,11 +65,12 @@ class Resolver:
     """A scenario compiled once; ``outcome(sc)`` answers a variant of it (same inputs and dimensions)."""
 
     def __init__(self, sc: Scenario, options: SolveOptions | None = None, *, method: str = "warm",
-                 x0: np.ndarray | list[float] | None = None) -> None:
+                 x0: np.ndarray | list[float] | None = None, multistart: bool = True) -> None:
         if method not in METHODS:
             raise ValueError(method)
         self.opts = options or SolveOptions(needs=False)
         self.method = method
+        self.multistart = multistart  # also polish from the uniform start and keep the better plan
         self.sc = sc
         self.model = build_model(sc)
         self.sig = compile_signomial(self.model)
@@ -124,17 +126,29 @@ class Resolver:
 
     def _warm(self, model: Model, sig: SigProgram, x0: np.ndarray | None, *,
               required: float | None = None) -> Outcome:
-        if model.scenario.objective == "max_target":
-            return self._exact(model.scenario)
+        if model.scenario.objective != "min_effort":
+            return self._exact(model.scenario)  # the warm path minimises total effort only
         if required is None:
             _, required = required_target(model)
         spec = Spec(Objective("effort"), required=required)
         lo = np.array([lv.xlo for lv in sig.levers])
         hi = np.array([lv.xhi for lv in sig.levers])
-        if x0 is not None and len(x0) == len(sig.levers):
-            got = self._try(model, sig, spec, np.clip(x0, lo, hi))
-            if got is not None:
-                return self._outcome(model, sig, got, Status.FEASIBLE, required)
+        warm = x0 is not None and len(x0) == len(sig.levers)
+        cands = []
+        if warm:
+            cands.append(self._try(model, sig, spec, np.clip(x0, lo, hi)))
+        if self.multistart or not any(cands):
+            # "Every lever up by the same share": a second start that often finds a better basin.
+            cands.append(self._try(model, sig, spec, uniform_start(sig, spec)))
+        if warm and not any(cands):
+            # Push the target up locally from the base plan, then minimise effort from there.
+            up = search(sig, Spec(Objective("target")), self.sopts, start=np.clip(x0, lo, hi))
+            if up.ok and (chk := _check(model, sig, up.x, None)) is not None and chk.achieved >= required:
+                cands.append(self._try(model, sig, spec, up.x))
+        found = [c for c in cands if c is not None]
+        if found:
+            got = min(found, key=lambda c: float(c[1].effort.sum()))
+            return self._outcome(model, sig, got, Status.FEASIBLE, required)
         best = search(sig, Spec(Objective("target")), self.sopts)  # the global question: reachable at all?
         if not best.ok:
             raise SolverError("no plan satisfies the constraints and budgets even without the target",

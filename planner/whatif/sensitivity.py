@@ -60,7 +60,7 @@ class TornadoRow:
 
 @dataclass
 class FrontierPoint:
-    multiple: float
+    multiple: float | None  # target ÷ last year (None when last year is ≤ 0)
     target: float
     effort: float | None
     status: str
@@ -144,7 +144,7 @@ class Sensitivity:
         rows = []
         base = self.value(self.base)
         for mv in self.assumptions() + self.caps():
-            lo_v, hi_v = mv.value * (1 - pct), mv.value * (1 + pct)
+            lo_v, hi_v = float(f"{mv.value * (1 - pct):.12g}"), float(f"{mv.value * (1 + pct):.12g}")
             if mv.integer:
                 lo_v, hi_v = float(math.floor(lo_v)), float(math.ceil(hi_v))
             lo, lo_note = self._metric_at(mv, lo_v)
@@ -195,7 +195,10 @@ class Sensitivity:
     def _sentence(self, mv: Move, step: float, delta: float | None, note: str) -> str:
         money = mv.path == "budget.cost" or (is_money(self.sc.unit) and mv.path.endswith(".cost"))
         amount = format_money(step, self.sc.unit) if money else f"{step:g}"
-        head = f"one more {mv.name}" if mv.integer and step == 1 else f"each extra {amount} of {mv.name}"
+        if mv.path.endswith(".min"):  # a floor on a cut: the step lowers it
+            head = f"{mv.name} one lower" if mv.integer and step == 1 else f"{mv.name} lowered by each {amount}"
+        else:
+            head = f"one more {mv.name}" if mv.integer and step == 1 else f"each extra {amount} of {mv.name}"
         if delta is None:
             return f"{head}: {note or 'no verified plan'}"
         if self.metric == "effort":
@@ -210,16 +213,23 @@ class Sensitivity:
         """Minimum effort as the target goes from 1× to ``upto``× the baseline (stopping at the max reachable)."""
         baseline = self.base_target()
         reach = self.max_reachable()
-        mults = list(np.linspace(1.0, upto, points))
-        if reach is not None and baseline > 0 and reach / baseline < upto:
-            mults = [m for m in mults if m * baseline < reach] + [reach / baseline * (1 - 1e-6)]
+        if baseline > 0:
+            targets = [m * baseline for m in np.linspace(1.0, upto, points)]
+            if reach is not None and reach < targets[-1]:
+                targets = [t for t in targets if t < reach] + [reach * (1 - 1e-6)]
+        elif reach is not None and reach > baseline:
+            # A baseline at or below zero (a loss) has no multiples: step evenly up to the max reachable.
+            targets = [float(t) for t in np.linspace(baseline, baseline + (reach - baseline) * (1 - 1e-6), points)]
+        else:
+            return []
         out: list[FrontierPoint] = []
         start = np.zeros(len(self.res.sig.levers))
         entered: set[str] = set()
         capped: set[str] = set()
-        for m in mults:
-            got = self.res.with_required(m * baseline, start=start)
-            pt = FrontierPoint(float(m), float(m * baseline), got.effort if got.ok else None, str(got.status))
+        for t in targets:
+            got = self.res.with_required(t, start=start)
+            m = t / baseline if baseline > 0 else None
+            pt = FrontierPoint(None if m is None else float(m), float(t), got.effort if got.ok else None, str(got.status))
             if got.ok:
                 start = got.x
                 pt.uplifts = dict(got.uplifts)

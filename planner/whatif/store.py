@@ -13,6 +13,7 @@ import json
 import math
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,8 @@ class ResultStore:
             return
         frame = _typed(pd.DataFrame(self.pending))
         self._seq += 1
-        name = f"part-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{self._seq:05d}.parquet"
+        # Time first (parts sort in the order written), a random tail so two stores never collide.
+        name = f"part-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{self._seq:05d}-{uuid.uuid4().hex[:8]}.parquet"
         write_with(self.dir / name, lambda tmp: frame.to_parquet(tmp, index=False))
         self._journal.truncate(0)
         self._journal.seek(0)

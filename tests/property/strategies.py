@@ -27,8 +27,8 @@ DIM = "p"
 # --- formulas for the round trip -------------------------------------------------------------------
 
 _identifier = st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True).filter(lambda s: not keyword.iskeyword(s))
-_label = st.one_of(_identifier, st.sampled_from(["信托", "资管", "万能险", "渠道A"]),
-                   st.integers(0, 99).map(str))
+_label = st.one_of(_identifier, st.sampled_from(["信托", "资管", "万能险", "渠道A", "01", "1月", "A 类", "if", "ｘ"]),
+                   st.integers(0, 99).map(str), st.text(min_size=1, max_size=4))
 _number = st.one_of(
     st.integers(-10**6, 10**6).map(float),
     st.floats(min_value=-1e18, max_value=1e18, allow_nan=False, allow_infinity=False),
@@ -89,6 +89,8 @@ class TreeCase:
             cap = _cap(spec)
             if spec.get("direction") == "down":
                 values[n] = _per(spec["baseline"], lambda b, c=cap: b / c)
+            elif spec.get("integer"):  # the graph's rule: floor(cap + 1e-9)
+                values[n] = _per(spec["baseline"], lambda b, c=cap: float(math.floor(b * c + 1e-9)))
             else:
                 values[n] = _per(spec["baseline"], lambda b, c=cap: b * c)
         return values
@@ -152,7 +154,11 @@ _uplift = st.floats(1.1, 4.0).map(lambda v: round(v, 2))
 @st.composite
 def _input_spec(draw: st.DrawFn, labels: list[str], kind: str, direction: str = "up") -> dict[str, Any]:
     indexed = bool(labels) and draw(st.booleans())
-    spec: dict[str, Any] = {"baseline": {lab: draw(_positive) for lab in labels} if indexed else draw(_positive)}
+    integer = kind == "lever" and direction == "up" and draw(st.integers(0, 4)) == 0  # seats, people
+    values = st.integers(5, 500).map(float) if integer else _positive
+    spec: dict[str, Any] = {"baseline": {lab: draw(values) for lab in labels} if indexed else draw(values)}
+    if integer:
+        spec["integer"] = True
     if kind != "lever":
         spec[kind] = True
         if draw(st.booleans()):
