@@ -378,3 +378,14 @@ def test_unreachable_table_says_why(write_yaml, tiny_scenario):
     result = run("solve", path)
     assert result.exit_code == 3
     assert "max reachable" in result.stdout and "Traceback" not in result.output
+
+
+def test_unwritable_output_path_is_a_bad_input(write_yaml, tiny_scenario, tmp_path):
+    path = write_yaml(tiny_scenario)
+    blocker = tmp_path / "not_a_dir"
+    blocker.write_text("x", encoding="utf-8")
+    out = blocker / "plan.json"  # its parent is a file: cannot be created
+    result = run("solve", path, "-o", out)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert str(out) in result.output and "Hint:" in result.output

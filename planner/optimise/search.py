@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from planner.backends.base import Backend, SolveStatus
 from planner.compile.approx import TIE_BREAK, Objective, Resolution, Spec, build, lever_bounds
 from planner.compile.ladder import build_ladder, ladder_levels
-from planner.compile.signomial import SigProgram, effort_of
+from planner.compile.signomial import Lever, SigProgram, effort_of
 
 
 @dataclass
@@ -24,7 +25,7 @@ class SearchOptions:
     time_limit: float | None = None  # for the global MILP (the rest is fast)
     resolution: Resolution = field(default_factory=Resolution)
     max_iterations: int = 200
-    tolerance: float = 1e-10
+    tolerance: float = 1e-8  # relative improvement below which the polish stops
 
 
 @dataclass
@@ -85,7 +86,7 @@ def auto_budget(n_binaries: int) -> float:
     starts (telesales 甲方加量: 8.3199 vs 8.3450 from the uniform start) and the status is
     reproducible. Large ones rarely finish and the polish does the work: a short look only.
     """
-    return 60.0 if n_binaries <= 150 else min(2.0 + 0.005 * n_binaries, 5.0)
+    return 60.0 if n_binaries <= 150 else 1.0
 
 
 def uniform_start(sig: SigProgram, spec: Spec) -> np.ndarray:
@@ -197,37 +198,104 @@ def _best_polished(sig: SigProgram, spec: Spec, opts: SearchOptions, starts: lis
 
 
 def round_integers(sig: SigProgram, spec: Spec, x: np.ndarray, opts: SearchOptions) -> np.ndarray | None:
-    """Fix each integer lever to the better of floor and ceil of its planned value, re-polishing the rest."""
+    """Integer levers to integer values, the rest re-polished.
+
+    All integer levers are pinned at once — to the nearest integer, to the ceiling, to the floor —
+    and the best feasible result kept (three polishes whatever the number of integer levers: at
+    300 products, pinning one lever at a time cost 16.6 s of a 34 s solve). Only if none of the
+    three is feasible does it fall back to one lever at a time.
+    """
+    ints = [lv for lv in sig.levers if lv.integer]
+    if not ints:
+        return x
+    best: tuple[float, np.ndarray] | None = None
+    nearest_ok = False
+    for rule in (round, math.ceil, math.floor):
+        pinned = _pin(spec, x, ints, rule)
+        if pinned is None:
+            continue
+        found = polish(sig, pinned[0], pinned[1], opts)
+        if not found.ok and spec.margin > 0:  # an integer may meet a row exactly: no room to spare
+            pinned = (replace(pinned[0], margin=0.0), pinned[1])
+            found = polish(sig, pinned[0], pinned[1], opts)
+        if found.ok:
+            nearest_ok = nearest_ok or rule is round
+            f = objective_value(sig, pinned[0], found.x)
+            if best is None or f < best[0] - 1e-12:
+                best = (f, found.x)
+    if nearest_ok:
+        return best[1] if best is not None else None
+    # Nearest rounding infeasible: lever by lever explores the mixed choices (some up, some down)
+    # the rules cannot — on the P=100 benchmark tree the cost budget rules out rounding up and
+    # "all down" costs +0.9%. Each
+    # choice is judged by a short polish; the chosen pins get a full one.
+    quick = _round_one_by_one(sig, spec, x, replace(opts, max_iterations=3), fallback=best is None)
+    if quick is not None:
+        pinned = _pin(spec, quick, ints, round)
+        if pinned is not None:
+            found = polish(sig, pinned[0], pinned[1], opts)
+            if not found.ok and spec.margin > 0:
+                pinned = (replace(pinned[0], margin=0.0), pinned[1])
+                found = polish(sig, pinned[0], pinned[1], opts)
+            if found.ok and (best is None or objective_value(sig, pinned[0], found.x) < best[0] - 1e-12):
+                best = (objective_value(sig, pinned[0], found.x), found.x)
+    return best[1] if best is not None else None
+
+
+def _pin(spec: Spec, x: np.ndarray, ints: list[Lever], rule: Callable[[float], int]) -> tuple[Spec, np.ndarray] | None:
+    """Pin every integer lever at ``rule(planned)``; None if that leaves a lever's bounds."""
+    x = x.copy()
+    bounds = dict(spec.bounds)
+    lo, hi = lever_bounds_of(spec, ints)
+    for lv in ints:
+        planned = lv.baseline * math.exp(x[lv.index])
+        value = rule(planned - 1e-9) if rule is math.ceil else rule(planned + 1e-9) if rule is math.floor \
+            else rule(planned)
+        if value <= 0:
+            return None
+        xv = math.log(value / lv.baseline)
+        if not (lo[lv.index] - 1e-12 <= xv <= hi[lv.index] + 1e-12):
+            return None
+        x[lv.index] = xv
+        bounds[lv.index] = (xv, xv)
+    return replace(spec, bounds=bounds), x
+
+
+def lever_bounds_of(spec: Spec, levers: list[Lever]) -> tuple[dict[int, float], dict[int, float]]:
+    """The log-bounds in force for some levers: the spec's override, else the lever's own."""
+    lo = {lv.index: spec.bounds.get(lv.index, (lv.xlo, lv.xhi))[0] for lv in levers}
+    hi = {lv.index: spec.bounds.get(lv.index, (lv.xlo, lv.xhi))[1] for lv in levers}
+    return lo, hi
+
+
+def _round_one_by_one(sig: SigProgram, spec: Spec, x: np.ndarray, opts: SearchOptions, *,
+                      fallback: bool = True) -> np.ndarray | None:
+    """Fix each integer lever to the better of floor and ceil, re-solving the rest each time
+    (with a global search when a choice leaves the polish no feasible start, if ``fallback``)."""
+    lo, hi = lever_bounds(sig, spec)
     for lv in sig.levers:
         if not lv.integer:
             continue
         planned = lv.baseline * math.exp(x[lv.index])
-        if abs(planned - round(planned)) < 1e-7 * max(1.0, planned):
-            xv = math.log(round(planned) / lv.baseline)
-            x = x.copy()
-            x[lv.index] = xv
-            spec = replace(spec, bounds={**spec.bounds, lv.index: (xv, xv)})
-            continue
-        best: tuple[float, np.ndarray] | None = None
+        best: tuple[float, np.ndarray, Spec] | None = None
         for value in sorted({math.floor(planned + 1e-9), math.ceil(planned - 1e-9)}):
             xv = math.log(value / lv.baseline) if value > 0 else -math.inf
-            if not (lv.xlo - 1e-12 <= xv <= lv.xhi + 1e-12):
+            if not (lo[lv.index] - 1e-12 <= xv <= hi[lv.index] + 1e-12):
                 continue
             fixed = replace(spec, bounds={**spec.bounds, lv.index: (xv, xv)})
             start = x.copy()
             start[lv.index] = xv
             found = polish(sig, fixed, start, opts)
-            if not found.ok:
+            if not found.ok and fallback:
                 found = global_search(sig, fixed, opts)
                 found = polish(sig, fixed, found.x, opts) if found.ok else found
             if found.ok:
                 f = objective_value(sig, fixed, found.x)
                 if best is None or f < best[0]:
-                    best = (f, found.x)
-                    spec_best = fixed
+                    best = (f, found.x, fixed)
         if best is None:
             return None
-        x, spec = best[1], spec_best
+        x, spec = best[1], best[2]
     return x
 
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.compile.signomial import SigProgram, effort_of
+from planner.compile.signomial import Lever, SigProgram, effort_of
 from planner.result import ConstraintResult, InputResult, NodeResult
 from planner.tree.evaluate import evaluate, evaluate_expr
-from planner.tree.graph import Model
-from planner.tree.nodes import to_text
+from planner.tree.graph import Input, Model
+from planner.tree.nodes import Ref, refs, to_text
 
 TOL = 1e-6
 BINDING = 1e-5
@@ -68,7 +68,7 @@ def check(model: Model, sig: SigProgram, x: np.ndarray, required: float | None) 
     tnode = model.scenario.target.node
     achieved = float(res[tnode])
     if required is not None:
-        mag = float(evaluate_expr(model, _ref(tnode), res, absolute=True)) + abs(required)
+        mag = float(evaluate_expr(model, Ref(tnode), res, absolute=True)) + abs(required)
         if achieved < required - TOL * mag:
             raise Violation("target", (required - achieved) / mag)
     rows = _constraints(model, res)
@@ -82,17 +82,11 @@ def check(model: Model, sig: SigProgram, x: np.ndarray, required: float | None) 
     return Checked(values, res, baseline_results(model), achieved, effort, cost, rows)
 
 
-def _flat(arr: np.ndarray, model: Model, lv) -> float:  # noqa: ANN001
+def _flat(arr: np.ndarray, model: Model, lv: Lever) -> float:
     if not lv.dims:
         return float(arr)
     idx = tuple(model.dims[d].index(lab) for d, lab in zip(lv.dims, lv.label, strict=True))
     return float(arr[idx])
-
-
-def _ref(name: str):  # noqa: ANN202
-    from planner.tree.nodes import Ref
-
-    return Ref(name)
 
 
 def _constraints(model: Model, res: dict[str, np.ndarray]) -> list[ConstraintResult]:
@@ -132,7 +126,7 @@ def input_results(model: Model, sig: SigProgram, chk: Checked) -> list[InputResu
     return out
 
 
-def _bound(lv, planned: float, inp, flat: int) -> str | None:  # noqa: ANN001
+def _bound(lv: Lever, planned: float, inp: Input, flat: int) -> str | None:
     """Which scenario field stops this lever (None if it is free to move)."""
     hi, lo = float(inp.hi.flat[flat]), float(inp.lo.flat[flat])
     tol = 1e-7 * max(abs(planned), 1e-12)
@@ -160,8 +154,6 @@ def node_results(model: Model, chk: Checked) -> list[NodeResult]:
 
 def tree_entries(model: Model) -> list[dict]:
     """The driver tree for reports: every input and node with its formula and children."""
-    from planner.tree.nodes import refs
-
     out: list[dict] = []
     for name, inp in model.inputs.items():
         out.append({"name": name, "dims": list(inp.dims), "kind": inp.kind, "formula": None, "children": [],

@@ -128,11 +128,13 @@ def check_names(long: pd.DataFrame, path: str, name_dims: dict[str, tuple[str, .
         _fail(long, unknown, "metric", path, "unknown metric",
               (f"did you mean {close[0]!r}? " if close else "") + f"known: {', '.join(name_dims)}")
     label = long["label"].astype(str).str.strip() if "label" in long.columns else pd.Series("", index=long.index)
-    ok = np.ones(len(long), dtype=bool)
-    for i, (m, lab) in enumerate(zip(metric, label, strict=True)):
+    pairs = pd.MultiIndex.from_arrays([metric, label])
+    good = {}
+    for m, lab in pairs.unique():  # each distinct (metric, label) once: fast on long files
         want = name_dims[m]
         parts = [x.strip() for x in lab.split("/")] if lab else []
-        ok[i] = len(parts) == len(want) and all(x in dims[d] for x, d in zip(parts, want, strict=True))
+        good[(m, lab)] = len(parts) == len(want) and all(x in dims[d] for x, d in zip(parts, want, strict=True))
+    ok = np.array([good[k] for k in pairs.unique()])[pairs.unique().get_indexer(pairs)]
     if not ok.all():
         first = int(np.argmax(~ok))
         m = metric.iat[first]

@@ -70,7 +70,7 @@ class Split:
 
 def logmean(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The logarithmic mean ``(x − y)/(ln x − ln y)`` of positive arrays (``x`` where x = y)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         d = np.log(x) - np.log(y)
         close = np.abs(d) < 1e-10
         return np.where(close, (x + y) / 2, (x - y) / np.where(close, 1.0, d))
@@ -171,7 +171,7 @@ def _eval(e: Expr, env: Mapping[str, np.ndarray], tree: Tree) -> Labeled:
     dims = _union(ld, rd, tree)
     la, ra = _broadcast(la, ld, dims, tree), _broadcast(ra, rd, dims, tree)
     op = e.op if isinstance(e, Bin) else e.kind
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
                  "min": np.minimum, "max": np.maximum}[op](la, ra)
     return value, dims

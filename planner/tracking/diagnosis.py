@@ -116,9 +116,10 @@ def _persistence(u: UnitCompletion, months: list[str], th: Thresholds, unit: str
                 f"{why} (persistently behind)")
         return [Flag("persistent", text, unit=u.unit, months=bad, value=u.gap)]
     if bad:
-        worst = min(zip(rates, recent, strict=True))[1]
+        worst = min(zip(rates, recent, strict=True))
         return [Flag("occasional", f"{u.unit} 偶发落后：近 {len(recent)} 个月只有 {'、'.join(bad)} 未达标"
-                                   f"（最差 {worst}），其余月份正常 (occasionally behind)", unit=u.unit, months=bad)]
+                                   f"（{worst[1]} 完成 {worst[0]:.0%}），其余月份正常 (occasionally behind)",
+                     unit=u.unit, months=bad)]
     return []
 
 

@@ -146,9 +146,11 @@ def _fill_actuals(data: TrackData, actuals: Actuals) -> None:
     for name, rows in frame.groupby("name", sort=False):
         dims = tree.name_dims[name]
         arr = np.full((len(data.units), data.done, *tree.shape(dims)), np.nan)
-        for r in rows.itertuples():
-            lab = tuple(tree.dims[d].index(x) for d, x in zip(dims, r.label.split("/"), strict=True)) if dims else ()
-            arr[(unit_ix[r.unit], month_ix[r.period], *lab)] = r.value
+        idx = [rows["unit"].map(unit_ix).to_numpy(), rows["period"].map(month_ix).to_numpy()]
+        parts = rows["label"].str.split("/", expand=True) if dims else None
+        for j, d in enumerate(dims):
+            idx.append(parts[j].map({x: i for i, x in enumerate(tree.dims[d])}).to_numpy())
+        arr[tuple(idx)] = rows["value"].to_numpy(float)
         _complete(arr, name, dims, data, months, actuals.path)
         data.actual[name] = arr
         data.given.add(name)

@@ -119,7 +119,7 @@ def sensitivity_table(d: dict[str, Any]) -> str:
     if "tornado" in d:
         metric = d["metric"]
         lines.append(f"\ntornado: each value ±{d['pct']:.0%}, {metric} (largest swing first)")
-        rows = [("item", "value", f"{metric} −", "base", f"{metric} +", "swing")]
+        rows: list[tuple[str, ...]] = [("item", "value", f"{metric} −", "base", f"{metric} +", "swing")]
         for r in d["tornado"]:
             rows.append((r["name"], _f(r["base_value"]), r["low_note"] or _f(r["low"]), _f(r["base"]),
                          r["high_note"] or _f(r["high"]), _f(r["swing"])))

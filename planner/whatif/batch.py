@@ -23,8 +23,6 @@ from planner.scenario import read_yaml, resolve_extends, scenario_from_dict
 from planner.whatif.overrides import Case, apply_case
 from planner.whatif.resolve import Resolver
 
-ROW_FIXED = ("id", "name", "status", "method", "effort", "cost", "required", "achieved", "max_reachable",
-             "solve_seconds", "error")
 _SPEC_ONLY = ("budget.", "target.")  # cases that change only these reuse the compiled program
 
 
@@ -47,7 +45,7 @@ class Batch:
     time_limit: float | None = None
     method: str = "warm"
     start: list[float] | None = None  # the base plan's log-uplifts: workers warm-start from it
-    multistart: bool = False  # also polish from the uniform start (better plans, ~1.5× slower)
+    multistart: bool = True  # also polish from the uniform start (measured: worst gap 2.7% → 0.4%, ~1.15× CPU)
 
     @property
     def key(self) -> str:
@@ -64,7 +62,7 @@ class Batch:
 
 def make_batch(file: str | Path, cases: Iterable[tuple[str | None, Case]], *, scenario: str | None = None,
                solver: str = "highs", time_limit: float | None = None, method: str = "warm",
-               multistart: bool = False) -> Batch:
+               multistart: bool = True) -> Batch:
     """A batch over ``file`` (``extends:`` resolved); duplicate cases are kept once."""
     path = Path(file)
     raw = resolve_extends(path, read_yaml(path))
@@ -105,7 +103,7 @@ def resolver_for(batch: Batch) -> Resolver:
 
 def run_case(batch: Batch, case: CaseSpec) -> dict[str, Any]:
     """One row: the varied values, status, effort, cost, target, max reachable, uplifts, seconds, error."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     row: dict[str, Any] = {"id": case.id, "name": case.name}
     row.update({p: _cell(v) for p, v in case.values.items()})
     try:
@@ -121,6 +119,7 @@ def run_case(batch: Batch, case: CaseSpec) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - one broken case never stops the batch; its row says why
         row.update(status="error", method=batch.method, error=f"internal error: {type(exc).__name__}: {exc}")
     row["solve_seconds"] = time.perf_counter() - t0
+    row["cpu_seconds"] = time.process_time() - c0  # what the case costs on an idle core
     return row
 
 
@@ -185,5 +184,5 @@ def run_batch(batch: Batch, store: Any, runner: Callable[[Batch, list[CaseSpec]]
         if progress is not None:
             progress(1)
     store.compact()
-    return BatchSummary(len(batch.cases), len(batch.cases) - len(todo) if limit is None else len(done & {
-        c.id for c in batch.cases}), ran, statuses, time.perf_counter() - t0)
+    skipped = sum(c.id in done for c in batch.cases)
+    return BatchSummary(len(batch.cases), skipped, ran, statuses, time.perf_counter() - t0)

@@ -35,7 +35,7 @@ class BatchRequest:
     solver: str = "highs"
     time_limit: float | None = None
     method: str = "warm"
-    multistart: bool = False
+    multistart: bool = True
 
 
 def batch_from_request(req: BatchRequest) -> Batch:

@@ -29,7 +29,14 @@ from planner.compile.signomial import SigProgram, compile_signomial
 from planner.errors import SolverError
 from planner.optimise import SolveOptions, solve
 from planner.optimise.pipeline import REACH_TOL, required_target
-from planner.optimise.search import SearchOptions, search, uniform_start
+from planner.optimise.search import (
+    SearchOptions,
+    objective_value,
+    polish,
+    round_integers,
+    search,
+    uniform_start,
+)
 from planner.optimise.verify import Checked, Violation, check
 from planner.result import Plan, Status
 from planner.scenario import Scenario
@@ -129,28 +136,38 @@ class Resolver:
         if model.scenario.objective != "min_effort":
             return self._exact(model.scenario)  # the warm path minimises total effort only
         if required is None:
-            _, required = required_target(model)
+            required = required_target(model)[1]
+        assert required is not None  # min_effort always has a target
         spec = Spec(Objective("effort"), required=required)
         lo = np.array([lv.xlo for lv in sig.levers])
         hi = np.array([lv.xhi for lv in sig.levers])
-        warm = x0 is not None and len(x0) == len(sig.levers)
-        cands = []
-        if warm:
-            cands.append(self._try(model, sig, spec, np.clip(x0, lo, hi)))
-        if self.multistart or not any(cands):
+        base = np.clip(x0, lo, hi) if x0 is not None and len(x0) == len(sig.levers) else None
+        starts = [base] if base is not None else []
+        if self.multistart or base is None:
             # "Every lever up by the same share": a second start that often finds a better basin.
-            cands.append(self._try(model, sig, spec, uniform_start(sig, spec)))
-        if warm and not any(cands):
-            # Push the target up locally from the base plan, then minimise effort from there.
-            up = search(sig, Spec(Objective("target")), self.sopts, start=np.clip(x0, lo, hi))
-            if up.ok and (chk := _check(model, sig, up.x, None)) is not None and chk.achieved >= required:
-                cands.append(self._try(model, sig, spec, up.x))
-        found = [c for c in cands if c is not None]
-        if found:
-            got = min(found, key=lambda c: float(c[1].effort.sum()))
+            starts.append(uniform_start(sig, spec))
+        got = self._try_starts(model, sig, spec, starts)
+        if got is None and base is not None:
+            got = self._via_max_target(model, sig, spec, base)
+        if got is not None:
             return self._outcome(model, sig, got, Status.FEASIBLE, required)
-        best = search(sig, Spec(Objective("target")), self.sopts)  # the global question: reachable at all?
-        if not best.ok:
+        return self._reachable_or_not(model, sig, spec, required)
+
+    def _via_max_target(self, model: Model, sig: SigProgram, spec: Spec, start: np.ndarray
+                        ) -> tuple[np.ndarray, Checked] | None:
+        """Push the target up locally from ``start``; if that reaches the requirement, minimise effort from there."""
+        up = search(sig, Spec(Objective("target")), self.sopts, start=start)
+        if up.x is None or spec.required is None:
+            return None
+        chk = _check(model, sig, up.x, None)
+        if chk is None or chk.achieved < spec.required:
+            return None
+        return self._try(model, sig, spec, up.x)
+
+    def _reachable_or_not(self, model: Model, sig: SigProgram, spec: Spec, required: float) -> Outcome:
+        """No warm start reached the target: the global max-target MILP decides, exactly as ``solve`` does."""
+        best = search(sig, Spec(Objective("target")), self.sopts)
+        if best.x is None:
             raise SolverError("no plan satisfies the constraints and budgets even without the target",
                               hint="check the overridden bounds and budgets")
         reach_chk = _check(model, sig, best.x, None)
@@ -160,15 +177,34 @@ class Resolver:
             if got is not None:
                 return self._outcome(model, sig, got, Status.FEASIBLE, required)
             return self._exact(model.scenario)  # too close to the limit for the warm path
-        out = self._outcome(model, sig, (best.x, reach_chk), Status.INFEASIBLE, required) if reach_chk else \
-            Outcome(Status.INFEASIBLE, required=required)
+        out = (self._outcome(model, sig, (best.x, reach_chk), Status.INFEASIBLE, required) if reach_chk
+               else Outcome(Status.INFEASIBLE, required=required))
         out.max_reachable, out.achieved = reach, None
         return out
+
+    def _try_starts(self, model: Model, sig: SigProgram, spec: Spec, starts: list[np.ndarray]
+                    ) -> tuple[np.ndarray, Checked] | None:
+        """Polish from each start, round the integer levers of the best one only (the costly part), verify."""
+        best: tuple[float, np.ndarray] | None = None
+        for st in starts:
+            p = polish(sig, spec, st, self.sopts)
+            if p.x is None:
+                continue
+            f = objective_value(sig, spec, p.x)
+            if best is None or f < best[0]:
+                best = (f, p.x)
+        if best is None:
+            return None
+        x = round_integers(sig, spec, best[1], self.sopts)
+        if x is None:
+            return None
+        chk = _check(model, sig, x, spec.required)
+        return (x, chk) if chk is not None else None
 
     def _try(self, model: Model, sig: SigProgram, spec: Spec, start: np.ndarray
              ) -> tuple[np.ndarray, Checked] | None:
         found = search(sig, spec, self.sopts, start=start)
-        if not found.ok:
+        if found.x is None:
             return None
         chk = _check(model, sig, found.x, spec.required)
         return (found.x, chk) if chk is not None else None

@@ -223,14 +223,14 @@ class Sensitivity:
         else:
             return []
         out: list[FrontierPoint] = []
-        start = np.zeros(len(self.res.sig.levers))
+        start: np.ndarray = np.zeros(len(self.res.sig.levers))
         entered: set[str] = set()
         capped: set[str] = set()
         for t in targets:
             got = self.res.with_required(t, start=start)
             m = t / baseline if baseline > 0 else None
             pt = FrontierPoint(None if m is None else float(m), float(t), got.effort if got.ok else None, str(got.status))
-            if got.ok:
+            if got.ok and got.x is not None:
                 start = got.x
                 pt.uplifts = dict(got.uplifts)
                 new_in = [k for k, u in got.uplifts.items() if abs(u - 1) > 1e-6 and k not in entered]
@@ -253,7 +253,7 @@ class Sensitivity:
         from planner.optimise.verify import Violation, check
 
         found = search(self.res.sig, Spec(Objective("target")), self.res.sopts)
-        if not found.ok:
+        if found.x is None:
             return None
         try:
             return check(self.res.model, self.res.sig, found.x, None).achieved

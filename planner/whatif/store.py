@@ -1,6 +1,6 @@
 """Batch results on disk: a directory of Parquet parts plus a journal, safe against SIGKILL.
 
-Each finished row is appended to ``journal.jsonl`` at once (one line, flushed): a kill loses only the
+Each finished row is appended to ``_journal.jsonl`` at once (one line, flushed): a kill loses only the
 scenarios still being solved. Every ``chunk`` rows (and at the end) the journal is compacted into a
 new ``part-*.parquet`` written atomically (temp file + rename, ``planner.files``), then emptied. A
 kill between the two leaves a row in both: readers keep the first copy of each ``id``. A torn last
@@ -22,7 +22,8 @@ import pandas as pd
 from planner.errors import InputError
 from planner.files import write_with
 
-JOURNAL = "journal.jsonl"
+JOURNAL = "_journal.jsonl"  # "_" and "." files are skipped by Parquet readers (pd.read_parquet(dir) works)
+NUMERIC = ("effort", "cost", "required", "achieved", "max_reachable", "solve_seconds", "cpu_seconds")
 
 
 class ResultStore:
@@ -35,7 +36,10 @@ class ResultStore:
                              file=str(self.dir), hint="give a new directory name, e.g. -o results/")
         self.dir.mkdir(parents=True, exist_ok=True)
         self.chunk = chunk
-        self.pending = _journal_rows(self.dir / JOURNAL)  # rows a killed run journaled but never compacted
+        # Rows a killed run journaled but never compacted (minus any that reached a part before the kill).
+        in_parts = set(_part_ids(self.dir))
+        self.pending = list({str(r["id"]): r for r in _journal_rows(self.dir / JOURNAL)
+                             if str(r["id"]) not in in_parts}.values())
         self._journal = open(self.dir / JOURNAL, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self._seq = 0
 
@@ -116,8 +120,12 @@ def _journal_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """A column mixing text and numbers (a grid of 5 and "abc") is stored as text."""
+    """Result columns are float64 in every part (so parts share one schema); a column mixing text and
+    numbers (a grid of 5 and "abc") is stored as text."""
     for col in frame.columns:
+        if col in NUMERIC or str(col).startswith("uplift:"):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+            continue
         if frame[col].dtype == object:
             vals = frame[col].dropna()
             if len({isinstance(v, str) for v in vals}) > 1:

@@ -159,6 +159,8 @@ def robust(resolver: Resolver, level: float, *, in_samples: int = 2000, out_samp
     ins = draw(resolver, dists, in_samples, seed)
 
     def rate(out: Outcome) -> float:
+        if out.x is None:
+            return 0.0
         return float(np.mean(target_samples(resolver, out.x, ins) >= req * (1 - 1e-9)))
 
     lo, hi = 1.0, 1.0
@@ -196,6 +198,7 @@ def robust(resolver: Resolver, level: float, *, in_samples: int = 2000, out_samp
         else:
             lo = mid
     scale, out, in_rate = best
+    assert out.x is not None  # rate() > 0 needs lever values
     fresh = target_samples(resolver, out.x, draw(resolver, dists, out_samples, seed + 1))
     return RobustPlan(level, scale, out, in_rate, float(np.mean(fresh >= req * (1 - 1e-9))), in_samples,
                       uplifts=dict(out.uplifts))

@@ -64,7 +64,7 @@ def cases(draw: st.DrawFn) -> tuple[Tree, dict, dict]:
     return tree, _values(draw, tree, True), _values(draw, tree, draw(st.booleans()))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(cases())
 def test_contributions_add_up_to_the_gap(case: tuple[Tree, dict, dict]) -> None:
     tree, plan, actual = case
