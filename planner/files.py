@@ -17,9 +17,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     Libraries that insist on writing a file themselves (openpyxl, matplotlib, pyarrow) write to
     the yielded path, so a crash never leaves a half-written output behind.
     """
+    from planner.errors import InputError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write here: {exc.strerror}", file=str(path), where="--output",
+                         hint="choose a folder you can write to") from None
     os.close(fd)
     try:
         yield Path(tmp)

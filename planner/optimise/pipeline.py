@@ -28,7 +28,7 @@ from planner.result import Plan, SolverInfo, Status, TargetResult
 from planner.scenario import Scenario, load_scenario
 from planner.tree.graph import Model, build_model
 
-REACH_TOL = 1e-9  # a target this close to the maximum reachable counts as reachable
+REACH_TOL = 1e-6  # a target this close to the maximum reachable (relative to the row) counts as reachable
 
 
 @dataclass
@@ -123,11 +123,11 @@ class _Run:
             return self._error("no plan satisfies the constraints and budgets even without the target")
         reach = self.sig.target.value(best.x)
         assert self.required is not None
-        if reach >= self.required * (1 - REACH_TOL) - 1e-12 * abs(self.required):
-            # The conservative MILP was too coarse this close to the limit: start from the max plan.
+        if reach >= self.required - REACH_TOL * (self.sig.target.magnitude(best.x) + abs(self.required)):
+            # Within the verification tolerance of the maximum: reachable. Start from the max plan
+            # (the MILP was too coarse this close to the limit); the max plan itself also qualifies.
             again = self.find(spec, start=best.x)
-            if again.ok:
-                return self._finish(again, spec)
+            return self._finish(again if again.ok else best, spec)
         return self._unreachable(best)
 
     def _unreachable(self, best: Found) -> Plan:

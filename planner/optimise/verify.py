@@ -129,7 +129,7 @@ def input_results(model: Model, sig: SigProgram, chk: Checked) -> list[InputResu
 def _bound(lv: Lever, planned: float, inp: Input, flat: int) -> str | None:
     """Which scenario field stops this lever (None if it is free to move)."""
     hi, lo = float(inp.hi.flat[flat]), float(inp.lo.flat[flat])
-    tol = 1e-7 * max(abs(planned), 1e-12)
+    tol = 1e-6 * max(abs(planned), 1e-12)  # the polish LP stops within ~1e-7 of a cap
     src = None
     if lv.direction == "up" and planned >= hi - tol:
         src = str(inp.hi_src.flat[flat])

@@ -163,7 +163,8 @@ def check_units(long: pd.DataFrame, path: str, teams: list[str] | None) -> tuple
         return long.assign(unit=unit), seen, True
     _fail(long.assign(team=unit), ~unit.isin(teams), "team", path, "unknown team",
           f"teams with a target (--teams): {', '.join(teams)}")
-    missing = [t for t in teams if t not in set(unit)]
+    present = set(unit)
+    missing = [t for t in teams if t not in present]
     if missing:
         raise InputError(f"team {missing[0]!r} has a target but no actuals", file=path, where="column team",
                          hint="add its rows (a missing team would make the total look short)")

@@ -149,9 +149,11 @@ def track(plan: Plan, actuals: str, *, as_of: str | None = None, year: int | Non
     if weights is None:
         weights = np.ones(1)
     else:
-        weights = np.array([weights[names.index(u)] for u in act.units]) if names else weights
+        where = {n: i for i, n in enumerate(names or [])}
+        weights = np.array([weights[where[u]] for u in act.units]) if names else weights
     data = build(plan, act, year=yr, as_of=ts, weights=weights, country=country, seasonality=seasonality, ramp=ramp)
-    missing = [m for m in data.labels[: data.done] if m not in set(act.frame["period"])]
+    present = set(act.frame["period"].unique())
+    missing = [m for m in data.labels[: data.done] if m not in present]
     if missing:
         raise InputError(f"no actuals for {', '.join(missing[:3])} (the months up to --as-of {ts.date()})",
                          file=actuals, where="column period", hint="add those months, or give an earlier --as-of")
