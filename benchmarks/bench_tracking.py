@@ -115,8 +115,8 @@ def naive_path(t, actuals: Path) -> tuple[dict[str, float], float]:  # noqa: ANN
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--teams", type=int, nargs="+", default=[50, 1000])
-    ap.add_argument("--anchor-max", type=int, default=60, help="run the (slow) anchor only up to this many teams")
+    ap.add_argument("--teams", type=int, nargs="+", default=[30, 1000])
+    ap.add_argument("--anchor-max", type=int, default=40, help="run the (slow) anchor only up to this many teams")
     ap.add_argument("--seed", type=int, default=11)
     a = ap.parse_args()
     plan = solve(load_scenario(ROOT / "scenarios" / "telesales_500yi.yaml"))

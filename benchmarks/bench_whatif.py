@@ -77,7 +77,7 @@ def main(n: int) -> None:
     batch.start = start
     rows.append(("base solve shared by all workers", f"{t_base:.2f} s", ""))
     sec0, _ = batch_run(replace(batch, cases=batch.cases[:2]), runners.process_pool(2), tmp)
-    rows.append(("process pool start-up (2 spawned workers, 2 scenarios)", f"{sec0:.1f} s", "inside the pool figures"))
+    rows.append(("process pool start-up (forkserver, 2 workers, 2 scenarios)", f"{sec0:.1f} s", "inside the pool figures"))
     sec, st = batch_run(batch, runners.process_pool(2), tmp)
     rows.append((f"{len(cases)}-scenario grid, 2 local workers (the goal: < 60 s)", f"{sec:.1f} s",
                  f"{len(cases) / sec:.1f} scenarios/s {st}; CPU {st['cpu_ms']:.0f} ms/scenario → "

@@ -24,7 +24,7 @@ import pandas as pd
 
 from planner import attribution
 from planner.errors import InputError
-from planner.files import read_json
+from planner.files import load_json_as
 from planner.phasing import Phasing, phase_matrix, round_exact, to_units
 from planner.result import Plan
 
@@ -94,11 +94,7 @@ class Allocation:
 
 def load_allocation(path: str | Path) -> Allocation:
     """Read an allocation JSON written by ``planner allocate``."""
-    data = read_json(path, written_by="planner allocate PLAN.json -o alloc.json")
-    try:
-        return Allocation.from_dict(data)
-    except InputError as exc:
-        raise exc.with_file(str(path)) from None
+    return load_json_as(path, Allocation.from_dict, written_by="planner allocate PLAN.json -o alloc.json")
 
 
 # --- splitting -----------------------------------------------------------------------------------

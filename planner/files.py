@@ -7,7 +7,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -71,3 +73,15 @@ def read_json(path: str | Path, *, written_by: str, where: str | None = None) ->
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}", file=str(path),
                          where=where, hint=hint) from None
+
+
+def load_json_as(path: str | Path, parse: Callable[[Any], T], *, written_by: str) -> T:
+    """Read a JSON file written by one of planner's commands and parse it (``Plan.from_dict`` ...);
+    a parse error names the file."""
+    from planner.errors import InputError
+
+    data = read_json(path, written_by=written_by)
+    try:
+        return parse(data)
+    except InputError as exc:
+        raise exc.with_file(str(path)) from None

@@ -26,7 +26,7 @@ import pandas as pd
 
 from planner.calendar import Days, period_keys, period_table, working_days
 from planner.errors import InputError
-from planner.files import read_json
+from planner.files import load_json_as
 from planner.result import Plan
 
 # --- rounding ------------------------------------------------------------------------------------
@@ -210,11 +210,7 @@ class Phasing:
 
 def load_phasing(path: str | Path) -> Phasing:
     """Read a phase JSON written by ``planner phase``."""
-    data = read_json(path, written_by="planner phase PLAN.json -o phase.json")
-    try:
-        return Phasing.from_dict(data)
-    except InputError as exc:
-        raise exc.with_file(str(path)) from None
+    return load_json_as(path, Phasing.from_dict, written_by="planner phase PLAN.json -o phase.json")
 
 
 def phase_plan(plan: Plan, year: int, by: str = "month", *, country: str = "CN",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError
-from planner.files import read_json
+from planner.files import load_json_as
 
 
 class Status(StrEnum):
@@ -162,8 +162,4 @@ class Plan:
 
 def load_plan(path: str | Path) -> Plan:
     """Read a plan JSON written by ``planner solve``."""
-    data = read_json(path, written_by="planner solve FILE --format json -o plan.json")
-    try:
-        return Plan.from_dict(data)
-    except InputError as exc:
-        raise exc.with_file(str(path)) from None
+    return load_json_as(path, Plan.from_dict, written_by="planner solve FILE --format json -o plan.json")

@@ -54,9 +54,9 @@ def _setup(raw: dict, multiple: float):  # noqa: ANN202
     return model, sig, required
 
 
-# 4×: a to its cap (ln 1.5 at weight 1), then b (weight 2) for the rest: ln(4 / 1.5).
-CHAIN_OPT = math.log(1.5) + 2 * math.log(4 / 1.5)
-# buyers ≤ 150 (15 seats, all the budget buys) → ×150/95 at weight 1; price 1.2× needed for 1.8×?
+# 4×: a to its cap (1.5× at weight 1), b to its cap (2× at weight 2), c (weight 3) the rest: 4 / 3.
+CHAIN_OPT = math.log(1.5) + 2 * math.log(2.0) + 3 * math.log(4 / 3)
+# The budget buys 5 seats: buyers ≤ 150 → ×150/95 at weight 1, then price (weight 5) ×1.8/(150/95) ≤ 1.2.
 SEATS_MULT = 1.8
 SEATS_OPT = math.log(150 / 95) + 5 * math.log(SEATS_MULT / (150 / 95))
 

@@ -30,6 +30,7 @@ from planner.calibration.spec import as_list, build_recipe
 from planner.errors import InputError
 from planner.files import write_atomic
 from planner.scenario import InputSpec, read_yaml, resolve_extends, scenario_from_dict
+from planner.tree.graph import build_model, input_dims
 
 __all__ = ["Calibration", "calibrate", "write_calibration"]
 
@@ -119,14 +120,8 @@ def _input_dims(name: str, spec: InputSpec, dims: dict[str, list[str]]) -> tuple
     hist = spec.history
     assert hist is not None
     by = as_list(hist.by)
-    if spec.dims is not None:
-        for d in spec.dims:
-            if d not in dims:
-                raise InputError(f"unknown dimension {d!r}", where=f"{where}.dims",
-                                 hint=f"declared dimensions: {', '.join(dims) or 'none'}")
-        return tuple(spec.dims)
-    if isinstance(spec.baseline, dict):
-        return tuple(_dims_of_mapping(spec.baseline, dims))
+    if spec.dims is not None or isinstance(spec.baseline, dict):
+        return input_dims(spec, dims, where)  # the core's own rules
     out = []
     for col in by:
         if col in dims:
@@ -139,19 +134,6 @@ def _input_dims(name: str, spec: InputSpec, dims: dict[str, list[str]]) -> tuple
                              hint=f"add dims: [<one of {', '.join(dims) or 'no dimensions declared'}>] to the input")
         out.append(match[0])
     return tuple(out)
-
-
-def _dims_of_mapping(value: dict[str, Any], dims: dict[str, list[str]]) -> list[str]:
-    out: list[str] = []
-    level: Any = value
-    while isinstance(level, dict):
-        keys = {str(k) for k in level}
-        best = max((d for d in dims if d not in out), key=lambda d: len(keys & set(dims[d])), default=None)
-        if best is None or not keys & set(dims[best]):
-            break
-        out.append(best)
-        level = next(iter(level.values()))
-    return out
 
 
 def _calibrated_data(raw: dict[str, Any], results: dict[str, InputResult],
@@ -183,8 +165,6 @@ def _move_sources(data: dict[str, Any], old: Path, new: Path) -> dict[str, Any]:
 
 def _check_builds(data: dict[str, Any], path: Path) -> None:
     """The calibrated scenario must load and build; a baseline the model refuses (a lever at 0) is an error now."""
-    from planner.tree.graph import build_model
-
     try:
         build_model(scenario_from_dict(data, source=str(path)))
     except InputError as exc:

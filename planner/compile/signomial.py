@@ -72,7 +72,7 @@ class Poly:
         a = dict(self.aux)
         for k, v in other.aux.items():
             a[k] = a.get(k, 0.0) + c * v
-        return Poly({k: v for k, v in t.items() if v != 0.0 or k == ()}, {k: v for k, v in a.items() if v != 0.0})
+        return Poly({k: v for k, v in t.items() if v != 0.0}, {k: v for k, v in a.items() if v != 0.0})
 
     def value(self, x: np.ndarray, aux: np.ndarray | None = None) -> float:
         """Exact value at log-uplifts x (aux values if any)."""

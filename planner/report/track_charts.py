@@ -43,7 +43,7 @@ def waterfall_chart(parts: list[tuple[str, float]], gap: float, path: str | Path
     scale, word = money_scale(max([abs(gap), *(abs(v) for _, v in parts)] or [1.0]))
     fig, ax = plt.subplots(figsize=(max(5.0, 1.0 * len(parts) + 2), 3.8))
     start = 0.0
-    for i, (name, v) in enumerate(parts):
+    for i, (_, v) in enumerate(parts):
         ax.bar(i, v / scale, bottom=start / scale, color="#2ca02c" if v >= 0 else "#d62728")
         ax.text(i, (start + max(v, 0)) / scale, format_money(v, unit), ha="center", va="bottom", fontsize=7)
         start += v

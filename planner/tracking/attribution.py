@@ -78,7 +78,8 @@ def logmean(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def evaluate(tree: Tree, values: Mapping[str, np.ndarray], expr: Expr) -> Labeled:
     """Evaluate a formula on values shaped (samples, *dims of each name)."""
-    return _eval(expr, values, tree)
+    with np.errstate(all="ignore"):  # a zero divisor gives inf/NaN, judged by the caller, not a warning
+        return _eval(expr, values, tree)
 
 
 def split_gap(tree: Tree, target: str, plan: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray],
@@ -91,6 +92,12 @@ def split_gap(tree: Tree, target: str, plan: Mapping[str, np.ndarray], actual: M
         used (the target, the nodes in ``broken_down`` and everything their formulas reference).
     broken_down : nodes whose formulas are followed; any other name is a leaf driver.
     """
+    with np.errstate(all="ignore"):  # non-finite factors are zeroed in _factors; the residual keeps the rest
+        return _split(tree, target, plan, actual, broken_down)
+
+
+def _split(tree: Tree, target: str, plan: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray],
+           broken_down: set[str]) -> Split:
     gap = np.asarray(actual[target], float) - np.asarray(plan[target], float)
     n = gap.shape[0]
     k: dict[str, np.ndarray] = {target: np.ones(gap.shape)}

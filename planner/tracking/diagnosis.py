@@ -53,8 +53,9 @@ class Flag:
                 "value": self.value}
 
 
-def diagnose(data: TrackData, c: Completion, ex: Explained, th: Thresholds = Thresholds()) -> list[Flag]:
+def diagnose(data: TrackData, c: Completion, ex: Explained, th: Thresholds | None = None) -> list[Flag]:
     """Every flag, structure first, then persistence and trend per unit, then drivers."""
+    th = th or Thresholds()
     unit = data.plan.unit
     flags = _structure(c, th) + _dips(c, th)
     for u in c.units if len(c.units) > 1 else [c.total]:

@@ -133,10 +133,11 @@ def _year_and_as_of(path: str, year: int | None, as_of: str | None) -> tuple[int
 
 
 def track(plan: Plan, actuals: str, *, as_of: str | None = None, year: int | None = None,
-          teams: str | None = None, thresholds: Thresholds = Thresholds(), country: str = "CN",
+          teams: str | None = None, thresholds: Thresholds | None = None, country: str = "CN",
           seasonality: np.ndarray | None = None, ramp: float = 0.0, window: int = 3,
           do_replan: bool = True) -> Tracking:
     """Track ``plan`` against the actuals file: the full analysis (see docs/tracking.md)."""
+    thresholds = thresholds or Thresholds()
     if not plan.ok:
         raise InputError(f"the plan has status {plan.status}: there is no target to track",
                          hint="track a plan that `planner solve` reported as optimal or feasible")
@@ -146,7 +147,7 @@ def track(plan: Plan, actuals: str, *, as_of: str | None = None, year: int | Non
     flows = {r["name"] for r in plan.tree if r.get("flow")}
     act = load_actuals(actuals, name_dims=tree.name_dims, dims=tree.dims, flows=flows, year=yr, as_of=ts,
                        teams=names)
-    if weights is None:
+    if weights is None or not act.has_team:  # no team column: the file is the whole plan
         weights = np.ones(1)
     else:
         where = {n: i for i, n in enumerate(names or [])}

@@ -115,7 +115,7 @@ def _resolve_input(name: str, spec: InputSpec, dims: dict[str, list[str]]) -> In
     if spec.baseline is None:
         raise InputError("missing baseline", where=f"{where}.baseline",
                          hint="give last year's value: `baseline: 1000` or one per label `{a: 1, b: 2}`")
-    idims = _input_dims(spec, dims, where)
+    idims = input_dims(spec, dims, where)
     shape = tuple(len(dims[d]) for d in idims)
 
     def arr(v: Any, key: str) -> np.ndarray:
@@ -206,7 +206,8 @@ def _first_bad(a: np.ndarray, mask: np.ndarray, inp: Input, spec: InputSpec) -> 
     return f"{a[mask].flat[0]:g}"
 
 
-def _input_dims(spec: InputSpec, dims: dict[str, list[str]], where: str) -> tuple[str, ...]:
+def input_dims(spec: InputSpec, dims: dict[str, list[str]], where: str) -> tuple[str, ...]:
+    """An input's dimensions: its `dims:`, else those its per-label baseline is keyed by (else none)."""
     if spec.dims is not None:
         for d in spec.dims:
             if d not in dims:

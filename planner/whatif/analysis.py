@@ -121,7 +121,8 @@ def sensitivity_table(d: dict[str, Any]) -> str:
         lines.append(f"\ntornado: each value ±{d['pct']:.0%}, {metric} (largest swing first)")
         rows: list[tuple[str, ...]] = [("item", "value", f"{metric} −", "base", f"{metric} +", "swing")]
         for r in d["tornado"]:
-            rows.append((r["name"], _f(r["base_value"]), r["low_note"] or _f(r["low"]), _f(r["base"]),
+            value = format_money(r["base_value"], unit) if r["path"] == "budget.cost" else _f(r["base_value"])
+            rows.append((r["name"], value, r["low_note"] or _f(r["low"]), _f(r["base"]),
                          r["high_note"] or _f(r["high"]), _f(r["swing"])))
         lines += _align(rows)
     if "frontier" in d:

@@ -108,7 +108,8 @@ def _diff(a: float | None, b: float | None) -> float | None:
 def _differs(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is not b
-    return abs(a - b) > 1e-9 * max(abs(a), abs(b), 1e-12)
+    # Below 1e-6 relative is solver tolerance (0.9 vs 0.8999999997), not a different plan.
+    return abs(a - b) > 1e-6 * max(abs(a), abs(b), 1e-12)
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -121,9 +122,9 @@ def comparison_table(c: Comparison) -> str:
     summ = c.summary()
 
     def line(name: str, vals: list[Any], fmt: Any) -> None:
-        base = vals[0]
-        rows.append([name, *[("—" if v is None else fmt(v)) + ("*" if k and _neq(v, base) else "")
-                             for k, v in enumerate(vals)]])
+        # Marked where the reader sees a difference (tiny ones show in the JSON and workbook).
+        shown = ["—" if v is None else fmt(v) for v in vals]
+        rows.append([name, *[t + ("*" if k and t != shown[0] else "") for k, t in enumerate(shown)]])
 
     line("status", [s["status"] for s in summ], str)
     line("effort", [s["effort"] for s in summ], lambda v: f"{v:.4f}")

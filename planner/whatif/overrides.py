@@ -206,6 +206,17 @@ def read_ranges_file(path: str | Path) -> dict[str, tuple[float, float]]:
     return out
 
 
+def declared_ranges(raw: dict[str, Any], source: str | None = None) -> dict[str, tuple[float, float]]:
+    """A scenario's own ``sample_ranges: {dotted path: [low, high]}`` block (once the schema has the field)."""
+    out: dict[str, tuple[float, float]] = {}
+    for k, v in _flatten_ranges(raw.get("sample_ranges") or {}).items():
+        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int | float) for x in v) and v[0] <= v[1]):
+            raise InputError(f"range for {k!r} must be [low, high] with low ≤ high (got {v!r})", file=source,
+                             where=f"sample_ranges.{k}")
+        out[k] = (float(v[0]), float(v[1]))
+    return out
+
+
 def _flatten_ranges(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in d.items():

@@ -11,6 +11,7 @@ from planner.scenario import read_yaml, resolve_extends
 from planner.whatif.batch import Batch, make_batch
 from planner.whatif.overrides import (
     Case,
+    declared_ranges,
     grid_cases,
     lhs_cases,
     parse_grid,
@@ -46,7 +47,9 @@ def batch_from_request(req: BatchRequest) -> Batch:
     if req.cases_file:
         cases += read_batch_file(req.cases_file)
     if req.sample is not None:
-        ranges = uncertain_ranges(resolve_extends(Path(req.file), read_yaml(req.file)))
+        raw = resolve_extends(Path(req.file), read_yaml(req.file))
+        ranges = uncertain_ranges(raw)
+        ranges.update(declared_ranges(raw, req.file))
         if req.ranges_file:
             ranges.update(read_ranges_file(req.ranges_file))
         ranges.update(dict(parse_range(r) for r in req.ranges))

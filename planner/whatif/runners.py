@@ -10,6 +10,7 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from typing import Any
 
 from planner.errors import InputError
@@ -33,7 +34,9 @@ def sequential(batch: Batch, cases: list[CaseSpec]) -> Iterator[dict[str, Any]]:
 def process_pool(workers: int | None = None) -> Runner:
     """A local pool of ``workers`` processes (default: all cores).
 
-    Workers are started with ``spawn``: a process forked after HiGHS has started its threads may hang.
+    Workers fork from a clean ``forkserver`` that has imported planner once (about 0.05 s per pool
+    instead of 1.5 s with ``spawn``); never from this process, which may have HiGHS threads running
+    (a process forked after that may hang).
     """
     n = workers or os.cpu_count() or 1
 
@@ -43,12 +46,21 @@ def process_pool(workers: int | None = None) -> Runner:
         if n == 1:
             yield from sequential(batch, cases)
             return
-        with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(run_cases, batch, chunk) for chunk in chunks(cases, n)]
+        with ProcessPoolExecutor(max_workers=n, mp_context=_context()) as pool:
+            lean = replace(batch, cases=[])  # workers need the base, not the whole case list, per task
+            futures = [pool.submit(run_cases, lean, chunk) for chunk in chunks(cases, n)]
             for fut in as_completed(futures):
                 yield from fut.result()
 
     return run
+
+
+def _context() -> mp.context.BaseContext:
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["planner.whatif.batch"])
+    return ctx
 
 
 def dask_runner(scheduler: Any) -> Runner:
@@ -67,7 +79,7 @@ def dask_runner(scheduler: Any) -> Runner:
                              hint="start one with `dask scheduler` and workers with `dask worker ADDRESS`") from None
         try:
             workers = max(1, len(client.scheduler_info().get("workers", {})))
-            shared = client.scatter(batch, broadcast=True)
+            shared = client.scatter(replace(batch, cases=[]), broadcast=True)
             futures = [client.submit(run_cases, shared, chunk, pure=False) for chunk in chunks(cases, workers)]
             for fut in dask_completed(futures):
                 yield from fut.result()

@@ -29,8 +29,10 @@ def _grow(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
 
 
 _exprs = st.recursive(_leaf, _grow, max_leaves=6)
-_value = st.one_of(st.sampled_from([0.0, -1.0, 1.0, 2.5, 1e-3, -0.5]),
-                   st.floats(min_value=-50, max_value=50, allow_nan=False))
+# Business values: zeros and negatives included, but no denormal-tiny divisors (1e-300), whose
+# 1e300 factors would only test floating-point cancellation, not the attribution.
+_value = st.one_of(st.sampled_from([0.0, -1.0, 1.0, 2.5, 1e-3, -0.5]), st.integers(-50, 50).map(float),
+                   st.floats(min_value=0.01, max_value=50), st.floats(min_value=-50, max_value=-0.01))
 
 
 def _tree(inner: Expr, outer: Expr) -> Tree:
