@@ -164,3 +164,20 @@ def test_sum_inside_an_indexed_node_runs_over_every_label():
     sig = compile_signomial(m)
     assert float(evaluate(m)["total"]) == pytest.approx(36.0)
     assert sig.target.value(np.zeros(len(sig.levers))) == pytest.approx(36.0)
+
+
+def test_input_dims_in_another_order_than_declared():
+    """Regression (found by the benchmark generator): `dims: [channel, product]` in a file that
+    declares product first must not transpose the input. True visitors: a = 1, b = 1."""
+    d = {"dimensions": {"product": ["a", "b"], "channel": ["x", "y", "z"]},
+         "inputs": {"member": {"dims": ["channel", "product"], "fixed": True,
+                               "baseline": {"x": {"a": 1, "b": 1}, "y": {"a": 0, "b": 0}, "z": {"a": 0, "b": 2}}},
+                    "reach": {"baseline": {"x": 1.0, "y": 10.0, "z": 100.0}, "max_uplift": 3}},
+         "nodes": {"visitors[product]": "sum(member * reach, channel)", "total": "sum(visitors)"},
+         "target": {"node": "total", "multiple": 2}}
+    m = model_of(d)
+    assert m.inputs["member"].dims == ("product", "channel")
+    r = evaluate(m)
+    np.testing.assert_allclose(r["visitors"], [1.0, 201.0])
+    sig = compile_signomial(m)
+    assert sig.target.value(np.zeros(len(sig.levers))) == pytest.approx(202.0)

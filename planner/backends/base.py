@@ -31,6 +31,7 @@ class Capabilities:
     time_limit: bool = True
     dual_bound: bool = False
     warm_start: bool = False
+    cutoff: bool = False  # can prune MILP nodes worse than a known objective value
 
 
 @dataclass
@@ -55,5 +56,5 @@ class Backend:
         return True
 
     def solve(self, program: Program, *, time_limit: float | None = None, mip_gap: float = 1e-6,
-              threads: int | None = None) -> Solution:
+              threads: int | None = None, cutoff: float | None = None) -> Solution:
         raise NotImplementedError

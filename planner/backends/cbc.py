@@ -29,7 +29,7 @@ class CbcBackend(Backend):
         return bool(_cbc(msg=False).available())
 
     def solve(self, program: Program, *, time_limit: float | None = None, mip_gap: float = 1e-6,
-              threads: int | None = None) -> Solution:
+              threads: int | None = None, cutoff: float | None = None) -> Solution:
         prob = pulp.LpProblem("planner", pulp.LpMinimize)
         cols = [prob.add_variable(f"c{j}", _fin(program.lb[j]), _fin(program.ub[j]),
                                   cat=pulp.LpInteger if program.integer[j] else pulp.LpContinuous)

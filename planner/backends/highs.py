@@ -26,10 +26,10 @@ _STATUS = {
 
 class HighsBackend(Backend):
     name = "highs"
-    capabilities = Capabilities(integers=True, time_limit=True, dual_bound=True, warm_start=False)
+    capabilities = Capabilities(integers=True, time_limit=True, dual_bound=True, warm_start=False, cutoff=True)
 
     def solve(self, program: Program, *, time_limit: float | None = None, mip_gap: float = 1e-6,
-              threads: int | None = None) -> Solution:
+              threads: int | None = None, cutoff: float | None = None) -> Solution:
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("mip_rel_gap", mip_gap)
@@ -39,6 +39,8 @@ class HighsBackend(Backend):
         h.setOptionValue("presolve", "off")
         if threads:
             h.setOptionValue("threads", int(threads))
+        if cutoff is not None and program.n_integer:
+            h.setOptionValue("objective_bound", float(cutoff))
         if time_limit is not None:
             h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
         lp = highspy.HighsLp()

@@ -137,6 +137,21 @@ def _resolve_input(name: str, spec: InputSpec, dims: dict[str, list[str]]) -> In
         _nonneg(inp.cost, f"{where}.cost")
     if kind == "lever":
         _lever_bounds(inp, spec, arr, where)
+    return _in_declaration_order(inp, dims)
+
+
+def _in_declaration_order(inp: Input, dims: dict[str, list[str]]) -> Input:
+    """Transpose an input whose `dims:` (or nested mapping) lists its dimensions in another order
+    than `dimensions:` does: every array in the model follows the declaration order."""
+    order = tuple(d for d in dims if d in inp.dims)
+    if order == inp.dims:
+        return inp
+    perm = [inp.dims.index(d) for d in order]
+    for attr in ("baseline", "value", "lo", "hi", "lo_src", "hi_src", "cost"):
+        arr = getattr(inp, attr)
+        if arr is not None:
+            setattr(inp, attr, np.transpose(arr, perm))
+    inp.dims = order
     return inp
 
 

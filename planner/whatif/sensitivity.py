@@ -214,9 +214,8 @@ class Sensitivity:
         baseline = self.base_target()
         reach = self.max_reachable()
         if baseline > 0:
-            targets = [m * baseline for m in np.linspace(1.0, upto, points)]
-            if reach is not None and reach < targets[-1]:
-                targets = [t for t in targets if t < reach] + [reach * (1 - 1e-6)]
+            top = upto * baseline if reach is None else min(upto * baseline, reach * (1 - 1e-6))
+            targets = [float(t) for t in np.linspace(baseline, top, points)]
         elif reach is not None and reach > baseline:
             # A baseline at or below zero (a loss) has no multiples: step evenly up to the max reachable.
             targets = [float(t) for t in np.linspace(baseline, baseline + (reach - baseline) * (1 - 1e-6), points)]
