@@ -208,3 +208,23 @@ def test_kill_between_part_and_journal_truncate(tmp_path) -> None:  # noqa: ANN0
         store.add({"id": "c", "status": "feasible", "effort": 3.0})
     df = pd.read_parquet(out)
     assert sorted(df["id"]) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("name", ["telesales_500yi", "ad_sales_department", "paid_membership"])
+def test_batch_on_shipped_scenarios(tmp_path, name) -> None:  # noqa: ANN001
+    path = ROOT / "scenarios" / f"{name}.yaml"
+    if not path.exists():
+        pytest.skip(f"{path} not shipped")
+    r = CliRunner().invoke(main, ["batch", str(path), "--grid", "budget.effort=1e9,0.01", "--workers", "1",
+                                  "-o", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    df = read_results(tmp_path / "out").set_index("name")
+    assert df.loc["base", "status"] == "feasible" and df.loc["base", "error"] == ""
+    assert df.loc["base", "achieved"] >= df.loc["base", "required"] * (1 - 1e-6)
+    # An effort budget of 0.01 cannot buy the target: the row says so (with the most it can reach, or
+    # that even the other constraints cannot be met, as `planner solve` would).
+    tight = df[df["budget.effort"] == 0.01].iloc[0]
+    if tight["status"] == "infeasible":
+        assert tight["max_reachable"] < tight["required"]
+    else:
+        assert tight["status"] == "error" and "no plan satisfies" in tight["error"]

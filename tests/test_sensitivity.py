@@ -108,3 +108,20 @@ def test_cli_sensitivity_bad_file(tmp_path) -> None:  # noqa: ANN001
                     encoding="utf-8")
     r = CliRunner().invoke(main, ["sensitivity", str(path)])
     assert r.exit_code == 1 and "zz" in r.output and "Hint" in r.output
+
+
+def test_charts_draw_unreachable_sides_and_refuse_other_formats(tmp_path) -> None:  # noqa: ANN001
+    from planner.errors import InputError
+    from planner.report.charts import frontier_chart, tornado_chart
+
+    rows = [{"name": "售后[信托].assume", "base": 3.0, "low": None, "high": 2.5},
+            {"name": "b.max", "base": 3.0, "low": 3.4, "high": 2.9}]
+    tornado_chart(rows, tmp_path / "t.svg")
+    svg = (tmp_path / "t.svg").read_text(encoding="utf-8")
+    assert "unreachable" in svg
+    frontier_chart([{"multiple": None, "target": -5.0, "effort": 0.0, "events": ""},
+                    {"multiple": None, "target": 5.0, "effort": 1.0, "events": "enters: a"}], tmp_path / "f.png")
+    assert (tmp_path / "f.png").stat().st_size > 1000
+    with pytest.raises(InputError, match="png or .svg"):
+        tornado_chart(rows, tmp_path / "t.pdf")
+    assert not (tmp_path / "t.pdf").exists()

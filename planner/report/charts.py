@@ -29,12 +29,15 @@ def _font() -> None:
 
 
 def _save(fig: Any, path: str | Path) -> None:
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".png", ".svg"):
-        raise InputError(f"charts are .png or .svg (got {suffix or 'no suffix'})", file=str(path),
-                         hint="name the chart file e.g. tornado.png or tornado.svg")
-    write_with(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=150, bbox_inches="tight"))
-    plt.close(fig)
+    """Write the figure atomically as PNG or SVG (by the file's suffix); the figure is always closed."""
+    try:
+        suffix = Path(path).suffix.lower()
+        if suffix not in (".png", ".svg"):
+            raise InputError(f"charts are .png or .svg (got {suffix or 'no suffix'})", file=str(path),
+                             hint="name the chart file e.g. tornado.png or tornado.svg")
+        write_with(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=150, bbox_inches="tight"))
+    finally:
+        plt.close(fig)
 
 
 def tornado_chart(rows: list[dict[str, Any]], path: str | Path, *, metric: str = "effort", pct: float = 0.1) -> None:
