@@ -187,6 +187,8 @@ class Scenario(_Strict):
     objective: Literal["min_effort", "max_target", "min_max_effort"] = "min_effort"
     scenarios: dict[str, dict[str, Any]] = Field(default_factory=dict)
     seasonality: dict[str, Any] | None = None
+    # `planner batch --sample N`: dotted path → [low, high], e.g. {"inputs.targeting.assume": [0.8, 1.1]}
+    sample_ranges: dict[str, Any] = Field(default_factory=dict)
     # Set by load_scenario, not read from the file.
     scenario_name: str = Field(default="base", exclude=True)
     source: str | None = Field(default=None, exclude=True)

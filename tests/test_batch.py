@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from whatif_chain import CAPS, greedy_effort, write_chain
 
 from planner.cli import main
 from planner.errors import InputError
@@ -19,7 +20,6 @@ from planner.whatif import runners
 from planner.whatif.batch import make_batch, run_batch
 from planner.whatif.overrides import grid_cases, lhs_cases, parse_grid, read_batch_file
 from planner.whatif.store import ResultStore, read_results
-from tests.whatif_chain import CAPS, greedy_effort, write_chain
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,10 +7,10 @@ import math
 
 import pytest
 from click.testing import CliRunner
+from whatif_chain import CAPS, greedy_effort, write_chain
 
 from planner.cli import main
 from planner.whatif.compare import compare
-from tests.whatif_chain import CAPS, greedy_effort, write_chain
 
 
 def test_compare_named_and_extending_file(tmp_path) -> None:  # noqa: ANN001

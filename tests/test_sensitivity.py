@@ -7,11 +7,13 @@ import math
 
 import pytest
 from click.testing import CliRunner
+from whatif_chain import CAPS, CHAIN, greedy_effort, write_chain
 
 from planner.cli import main
 from planner.scenario import load_scenario, read_yaml
 from planner.whatif.sensitivity import Sensitivity
-from tests.whatif_chain import CAPS, greedy_effort, write_chain
+
+CHAIN_30 = CHAIN.replace("multiple: 4", "multiple: 30")  # beyond the max reachable 2·3·4 = 24
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +127,21 @@ def test_charts_draw_unreachable_sides_and_refuse_other_formats(tmp_path) -> Non
     with pytest.raises(InputError, match="png or .svg"):
         tornado_chart(rows, tmp_path / "t.pdf")
     assert not (tmp_path / "t.pdf").exists()
+
+
+def test_unreachable_base_prices_the_reach(tmp_path) -> None:  # noqa: ANN001
+    path = write_chain(tmp_path, CHAIN_30)
+    s = Sensitivity(load_scenario(path), read_yaml(path))
+    assert s.metric == "max_reachable" and s.base.max_reachable == pytest.approx(24.0, rel=1e-6)
+    prices = {p.what: p for p in s.shadow_prices()}
+    # Every cap binds at the max; 0.1 more on a's cap reaches 2.1·3·4 = 25.2, i.e. +1.2.
+    assert prices["a.max_uplift"].delta == pytest.approx(1.2, rel=1e-5)
+    assert prices["c.max_uplift"].delta == pytest.approx(2 * 3 * 0.1, rel=1e-5)
+    assert "raises the reachable target by" in prices["a.max_uplift"].sentence
+    rows = {r.name: r for r in s.tornado(0.10)}
+    assert rows["f.assume"].low == pytest.approx(24 * 0.9, rel=1e-6)
+    assert rows["f.assume"].high == pytest.approx(24 * 1.1, rel=1e-6)  # 26.4: still short of 30
+    near = Sensitivity(load_scenario(write_chain(tmp_path, CHAIN.replace("multiple: 4", "multiple: 25"))),
+                       read_yaml(path))
+    flip = {r.name: r for r in near.tornado(0.10)}["f.assume"]
+    assert flip.high is None and "makes the target reachable" in flip.high_note and flip.swing == math.inf

@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
+from whatif_chain import CHAIN, write_chain
 
 from planner.errors import InputError
 from planner.scenario import load_scenario
 from planner.whatif.resolve import Resolver
 from planner.whatif.uncertainty import risk, robust, sobol_indices
-from tests.whatif_chain import CHAIN, write_chain
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ _CJK = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei", "
         "Source Han Sans SC")
 
 
-def _font() -> None:
+def use_cjk_font() -> None:
     """Use a CJK font when one is installed (labels are often Chinese); else matplotlib's default."""
     have = {f.name for f in font_manager.fontManager.ttflist}
     picks = [f for f in _CJK if f in have]
@@ -28,7 +28,7 @@ def _font() -> None:
     plt.rcParams["axes.unicode_minus"] = False
 
 
-def _save(fig: Any, path: str | Path) -> None:
+def save_figure(fig: Any, path: str | Path) -> None:
     """Write the figure atomically as PNG or SVG (by the file's suffix); the figure is always closed."""
     try:
         suffix = Path(path).suffix.lower()
@@ -47,7 +47,7 @@ def tornado_chart(rows: list[dict[str, Any]], path: str | Path, *, metric: str =
     """
     import warnings
 
-    _font()
+    use_cjk_font()
     rows = list(reversed(rows))  # matplotlib draws the first bar at the bottom
     finite = [abs(v) for r in rows for v in _deltas(r) if v is not None and math.isfinite(v)]
     edge = (max(finite) if finite else 1.0) * 1.15 or 1.0
@@ -66,7 +66,7 @@ def tornado_chart(rows: list[dict[str, Any]], path: str | Path, *, metric: str =
     ax.legend(loc="lower right", fontsize=8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # missing-glyph warnings when no CJK font is installed
-        _save(fig, path)
+        save_figure(fig, path)
 
 
 def _deltas(r: dict[str, Any]) -> tuple[float | None, float | None]:
@@ -82,7 +82,7 @@ def frontier_chart(points: list[dict[str, Any]], path: str | Path) -> None:
     """Minimum effort against the target multiple, events annotated."""
     import warnings
 
-    _font()
+    use_cjk_font()
     pts = [p for p in points if p.get("effort") is not None]
     fig, ax = plt.subplots(figsize=(8, 4.5))
     by_multiple = all(p.get("multiple") is not None for p in pts)
@@ -97,4 +97,4 @@ def frontier_chart(points: list[dict[str, Any]], path: str | Path) -> None:
     ax.grid(alpha=0.3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _save(fig, path)
+        save_figure(fig, path)

@@ -38,7 +38,7 @@ def plan_table(plan: Plan) -> str:
         name = f"{i.name}[{i.label}]" if i.label else i.name
         rows.append((name, _num(i.baseline), _num(i.planned), format_uplift(i.uplift), f"{i.effort:.4f}",
                      i.owner or "", i.bound or ""))
-    lines.extend(_align(rows))
+    lines.extend(align_columns(rows))
     binding = [c.name for c in plan.constraints if c.binding]
     if binding:
         lines.append(f"binding constraints: {', '.join(binding)}")
@@ -60,7 +60,8 @@ def _width(s: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
 
 
-def _align(rows: list[tuple[str, ...]]) -> list[str]:
+def align_columns(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows of cells as aligned text lines (CJK characters count two columns)."""
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for r in rows:

@@ -11,13 +11,13 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from planner.report.charts import _font, _save  # noqa: E402
+from planner.report.charts import save_figure, use_cjk_font  # noqa: E402
 from planner.report.units import format_money, money_scale  # noqa: E402
 
 
 def cumulative_chart(rows: list[dict[str, Any]], path: str | Path, unit: str | None = "元") -> None:
     """One panel per team (the total first): cumulative actual (solid) against plan (dashed)."""
-    _font()
+    use_cjk_font()
     teams = list(dict.fromkeys(str(r["team"]) for r in rows))
     scale, word = money_scale(max((abs(r["cumulative_target"]) for r in rows), default=1.0))
     fig, axes = plt.subplots(1, len(teams), figsize=(3.6 * len(teams), 3.4), squeeze=False, sharey=False)
@@ -34,12 +34,12 @@ def cumulative_chart(rows: list[dict[str, Any]], path: str | Path, unit: str | N
     axes[0][0].set_ylabel(f"累计 cumulative ({word}{unit or ''})")
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def waterfall_chart(parts: list[tuple[str, float]], gap: float, path: str | Path, unit: str | None = "元") -> None:
     """Bars from zero to the gap, one per driver (green up, red down), the gap as the last bar."""
-    _font()
+    use_cjk_font()
     scale, word = money_scale(max([abs(gap), *(abs(v) for _, v in parts)] or [1.0]))
     fig, ax = plt.subplots(figsize=(max(5.0, 1.0 * len(parts) + 2), 3.8))
     start = 0.0
@@ -54,7 +54,7 @@ def waterfall_chart(parts: list[tuple[str, float]], gap: float, path: str | Path
     ax.set_ylabel(f"{word}{unit or ''}")
     ax.set_title("差距归因 attribution of the gap", fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def write_charts(report: dict[str, Any], directory: str | Path) -> list[Path]:

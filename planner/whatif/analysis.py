@@ -106,7 +106,7 @@ def _f(v: Any, digits: int = 4) -> str:
 
 
 def sensitivity_table(d: dict[str, Any]) -> str:
-    from planner.report.table import _align  # the shared CJK-aware column alignment
+    from planner.report.table import align_columns  # the shared CJK-aware column alignment
 
     unit = d.get("unit")
     b = d["base"]
@@ -122,16 +122,17 @@ def sensitivity_table(d: dict[str, Any]) -> str:
         rows: list[tuple[str, ...]] = [("item", "value", f"{metric} −", "base", f"{metric} +", "swing")]
         for r in d["tornado"]:
             value = format_money(r["base_value"], unit) if r["path"] == "budget.cost" else _f(r["base_value"])
-            rows.append((r["name"], value, r["low_note"] or _f(r["low"]), _f(r["base"]),
-                         r["high_note"] or _f(r["high"]), _f(r["swing"])))
-        lines += _align(rows)
+            m = _f if metric == "effort" else (lambda v: _f(v) if v is None or math.isinf(v) else format_money(v, unit))
+            rows.append((r["name"], value, r["low_note"] or m(r["low"]), m(r["base"]),
+                         r["high_note"] or m(r["high"]), m(r["swing"])))
+        lines += align_columns(rows)
     if "frontier" in d:
         lines.append("\nfrontier: minimum effort by target")
         rows = [("×", "target", "effort", "events")]
         for p in d["frontier"]:
             rows.append(("—" if p["multiple"] is None else f"{p['multiple']:.2f}", format_money(p["target"], unit),
                          _f(p["effort"]) if p["effort"] is not None else p["status"], p["events"]))
-        lines += _align(rows)
+        lines += align_columns(rows)
     u = d.get("uncertainty")
     if u:
         lines.append("\nuncertainty:")

@@ -135,10 +135,10 @@ def comparison_table(c: Comparison) -> str:
     by = {(r["lever"], r["scenario"]): r for r in c.levers()}
     for lever in dict.fromkeys(r["lever"] for r in c.levers()):
         line(f"{lever} uplift", [by.get((lever, s), {}).get("uplift") for s in cols], format_uplift)
-    from planner.report.table import _align  # the shared CJK-aware column alignment
+    from planner.report.table import align_columns  # the shared CJK-aware column alignment
 
     head = f"{c.base.name}: {len(cols)} scenarios (* differs from the base)"
-    return "\n".join([head, *_align([tuple(r) for r in rows])]) + "\n" + _messages(c)
+    return "\n".join([head, *align_columns([tuple(r) for r in rows])]) + "\n" + _messages(c)
 
 
 def _messages(c: Comparison) -> str:

@@ -8,7 +8,7 @@ base and a re-solve with one value moved by a stated step. Re-solves are warm (`
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -88,9 +88,10 @@ class Sensitivity:
         self.metric = "effort" if self.base.ok else "max_reachable"
 
     def value(self, out: Outcome) -> float | None:
+        """Min effort (None: out of reach); with an unreachable base, the max reachable (None: now reachable)."""
         if self.metric == "effort":
             return out.effort if out.ok else None
-        return out.max_reachable if not out.ok else math.inf
+        return None if out.ok else out.max_reachable
 
     def variant(self, case: dict[str, Any]) -> Outcome:
         sc = apply_case(self.raw, case, scenario=self.sc.scenario_name if self.sc.scenario_name != "base" else None,
@@ -160,8 +161,10 @@ class Sensitivity:
         except PlannerError as exc:
             return None, f"error: {exc.message}"
         v = self.value(out)
-        if v is None:
+        if v is None and self.metric == "effort":
             return None, f"unreachable (max {self._fmt(out.max_reachable)})"
+        if v is None:
+            return None, f"makes the target reachable (effort {out.effort:.4g})"
         return v, ""
 
     # -- shadow prices -----------------------------------------------------------------------------
@@ -312,7 +315,3 @@ def _nested(vals: dict[tuple[str, ...], float]) -> Any:
             node = node.setdefault(k, {})
         node[lab[-1]] = v
     return out
-
-
-def rows_as_dicts(rows: list[Any]) -> list[dict[str, Any]]:
-    return [asdict(r) for r in rows]
