@@ -49,7 +49,7 @@ class Uncertainty(_Strict):
 
 
 class History(_Strict):
-    """How ``planner calibrate`` computes this input's baseline from history records (docs/calibrate.md).
+    """How ``planner calibrate`` computes this input's baseline from history records (README, "Declaring how an input is computed").
 
     ``source`` names a table: a ``--history`` file (by its stem), a ``--sql`` query (by its stem), a
     table of the ``--db`` database, or a .csv/.parquet/.sql path relative to the scenario file.

@@ -43,7 +43,7 @@ def render_report(plan: Plan, *, compare: Any = None, sensitivity: Any = None, p
     Parameters
     ----------
     plan : the plan (``planner solve --format json``), loaded with ``load_plan``.
-    compare, sensitivity, phasing, tracking : parsed JSON of the optional analyses (docs/report.md
+    compare, sensitivity, phasing, tracking : parsed JSON of the optional analyses (README, "The JSON the optional sections read"
         describes the shapes read); None leaves the section out.
     base_dir : where to look for the plan's scenario file when ``plan.source`` is relative.
     """

@@ -1,7 +1,7 @@
 """Optional sections of the report, one function per analysis, each reading a plain dict.
 
 The JSON written by ``planner compare / sensitivity / phase / allocate / track`` is read leniently:
-missing keys leave a part out, alternative key names are accepted (docs/report.md lists them), and
+missing keys leave a part out, alternative key names are accepted (README, "The JSON the optional sections read", lists them), and
 nothing here raises on odd data — a section that finds nothing to show says so.
 """
 

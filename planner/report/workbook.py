@@ -86,12 +86,7 @@ def _summary(ws: Worksheet, plan: Plan) -> None:
         ("预算使用", plan.cost, excel_money_format([plan.cost or 0.0], plan.unit)),
         ("预算上限", plan.budget.get("cost"), excel_money_format([plan.budget.get("cost") or 0.0], plan.unit)),
     ]
-    for i, (label, value, fmt) in enumerate(rows, start=3):
-        ws.cell(i, 1, label).font = BOLD
-        cell = ws.cell(i, 2, value)
-        if fmt:
-            cell.number_format = fmt
-    top = len(rows) + 4
+    top = _write_pairs(ws, rows)
     headers = ["杠杆", "标签", "负责人", "基线", "计划", "提升", "努力", "约束"]
     body = [[i.name, i.label or "", i.owner or "", i.baseline, i.planned,
               (i.uplift - 1) if i.uplift is not None else None, i.effort, i.bound or ""] for i in plan.levers]
@@ -165,12 +160,7 @@ def _owner(ws: Worksheet, plan: Plan, alloc: Allocation, share: Any, ph: Phasing
             ("占增量比例", share.weight, PCT_FORMAT), ("说明", share.basis, None)]
     if share.cost_growth_cap is not None:
         head.append(("成本增长上限", share.cost_growth_cap, PCT_FORMAT))
-    for i, (label, value, fmt) in enumerate(head, start=3):
-        ws.cell(i, 1, label).font = BOLD
-        cell = ws.cell(i, 2, value)
-        if fmt:
-            cell.number_format = fmt
-    top = len(head) + 4
+    top = _write_pairs(ws, head)
     months = ph.periods["period"].tolist() if ph is not None else []
     headers = ["指标", "标签", "基线", "目标", "提升", "努力", *months]
     body = [[m["name"], m["label"] or "", m["baseline"], m["planned"],
@@ -261,3 +251,13 @@ def _unique(wb: Workbook, name: str) -> str:
         name = f"{base[:28]}-{n}"
         n += 1
     return name
+
+
+def _write_pairs(ws: Any, rows: list[tuple[str, Any, str | None]], start: int = 3) -> int:
+    """A bold label and a formatted value per row from ``start``; returns the row after a blank line."""
+    for i, (label, value, fmt) in enumerate(rows, start=start):
+        ws.cell(i, 1, label).font = BOLD
+        cell = ws.cell(i, 2, value)
+        if fmt:
+            cell.number_format = fmt
+    return start + len(rows) + 1

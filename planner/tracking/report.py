@@ -1,7 +1,7 @@
 """One tracking run: completion, forecast, diagnosis, attribution and re-plan, and the five answers.
 
 ``track`` ties the analyses together; ``Tracking.to_dict`` is the JSON that ``planner report
---tracking`` reads (docs/report.md); ``render_text`` is the terminal summary.
+--tracking`` reads (README, "The JSON the optional sections read"); ``render_text`` is the terminal summary.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def track(plan: Plan, actuals: str, *, as_of: str | None = None, year: int | Non
           teams: str | None = None, thresholds: Thresholds | None = None, country: str = "CN",
           seasonality: np.ndarray | None = None, ramp: float = 0.0, window: int = 3,
           do_replan: bool = True) -> Tracking:
-    """Track ``plan`` against the actuals file: the full analysis (see docs/tracking.md)."""
+    """Track ``plan`` against the actuals file: the full analysis (see the README, "Tracking")."""
     thresholds = thresholds or Thresholds()
     if not plan.ok:
         raise InputError(f"the plan has status {plan.status}: there is no target to track",
