@@ -207,70 +207,46 @@ def round_integers(sig: SigProgram, spec: Spec, x: np.ndarray, opts: SearchOptio
 
     All integer levers are pinned at once — to the nearest integer, to the ceiling, to the floor —
     and the best feasible result kept (three polishes whatever the number of integer levers: at
-    300 products, pinning one lever at a time cost 16.6 s of a 34 s solve). Only if none of the
-    three is feasible does it fall back to one lever at a time.
+    300 products, pinning one lever at a time cost 16.6 s of a 34 s solve). When nearest rounding
+    is infeasible, levers are also tried one at a time: that explores mixed choices (some up, some
+    down) the rules cannot — on the P=100 benchmark tree the cost budget rules out rounding up and
+    "all down" costs +0.9%. There each choice is judged by a short polish, the chosen pins by a full one.
     """
     ints = [lv for lv in sig.levers if lv.integer]
     if not ints:
         return x
-    best: tuple[float, np.ndarray] | None = None
-    nearest_ok = False
-    for rule in (round, math.ceil, math.floor):
-        pinned = _pin(spec, x, ints, rule)
-        if pinned is None:
-            continue
-        found = polish(sig, pinned[0], pinned[1], opts)
-        if not found.ok and spec.margin > 0:  # an integer may meet a row exactly: no room to spare
-            pinned = (replace(pinned[0], margin=0.0), pinned[1])
-            found = polish(sig, pinned[0], pinned[1], opts)
-        if found.ok:
-            nearest_ok = nearest_ok or rule is round
-            f = objective_value(sig, pinned[0], found.x)
-            if best is None or f < best[0] - 1e-12:
-                best = (f, found.x)
-    if nearest_ok:
-        return best[1] if best is not None else None
-    # Nearest rounding infeasible: lever by lever explores the mixed choices (some up, some down)
-    # the rules cannot — on the P=100 benchmark tree the cost budget rules out rounding up and
-    # "all down" costs +0.9%. Each
-    # choice is judged by a short polish; the chosen pins get a full one.
-    quick = _round_one_by_one(sig, spec, x, replace(opts, max_iterations=3), fallback=best is None)
-    if quick is not None:
-        pinned = _pin(spec, quick, ints, round)
-        if pinned is not None:
-            found = polish(sig, pinned[0], pinned[1], opts)
-            if not found.ok and spec.margin > 0:
-                pinned = (replace(pinned[0], margin=0.0), pinned[1])
-                found = polish(sig, pinned[0], pinned[1], opts)
-            if found.ok and (best is None or objective_value(sig, pinned[0], found.x) < best[0] - 1e-12):
-                best = (objective_value(sig, pinned[0], found.x), found.x)
-    return best[1] if best is not None else None
+    tried = [_pinned_plan(sig, spec, x, ints, rule, opts) for rule in (round, math.ceil, math.floor)]
+    if tried[0] is None:
+        quick = _round_one_by_one(sig, spec, x, replace(opts, max_iterations=3),
+                                  fallback=all(t is None for t in tried))
+        if quick is not None:
+            tried.append(_pinned_plan(sig, spec, quick, ints, round, opts))
+    found = [t for t in tried if t is not None]
+    return min(found, key=lambda t: t[0])[1] if found else None
 
 
-def _pin(spec: Spec, x: np.ndarray, ints: list[Lever], rule: Callable[[float], int]) -> tuple[Spec, np.ndarray] | None:
-    """Pin every integer lever at ``rule(planned)``; None if that leaves a lever's bounds."""
+_NUDGE = {math.ceil: -1e-9, math.floor: 1e-9}  # 29.9999999999 is 30, not 29 (and the mirror)
+
+
+def _pinned_plan(sig: SigProgram, spec: Spec, x: np.ndarray, ints: list[Lever], rule: Callable[[float], int],
+                 opts: SearchOptions) -> tuple[float, np.ndarray] | None:
+    """Pin every integer lever at ``rule(planned)`` and polish the rest: (objective, plan), or None."""
+    lo, hi = lever_bounds(sig, spec)
     x = x.copy()
     bounds = dict(spec.bounds)
-    lo, hi = lever_bounds_of(spec, ints)
     for lv in ints:
-        planned = lv.baseline * math.exp(x[lv.index])
-        value = rule(planned - 1e-9) if rule is math.ceil else rule(planned + 1e-9) if rule is math.floor \
-            else rule(planned)
-        if value <= 0:
-            return None
-        xv = math.log(value / lv.baseline)
+        value = rule(lv.baseline * math.exp(x[lv.index]) + _NUDGE.get(rule, 0.0))
+        xv = math.log(value / lv.baseline) if value > 0 else -math.inf
         if not (lo[lv.index] - 1e-12 <= xv <= hi[lv.index] + 1e-12):
             return None
         x[lv.index] = xv
         bounds[lv.index] = (xv, xv)
-    return replace(spec, bounds=bounds), x
-
-
-def lever_bounds_of(spec: Spec, levers: list[Lever]) -> tuple[dict[int, float], dict[int, float]]:
-    """The log-bounds in force for some levers: the spec's override, else the lever's own."""
-    lo = {lv.index: spec.bounds.get(lv.index, (lv.xlo, lv.xhi))[0] for lv in levers}
-    hi = {lv.index: spec.bounds.get(lv.index, (lv.xlo, lv.xhi))[1] for lv in levers}
-    return lo, hi
+    pinned = replace(spec, bounds=bounds)
+    found = polish(sig, pinned, x, opts)
+    if not found.ok and spec.margin > 0:  # an integer may meet a row exactly: no room to spare
+        pinned = replace(pinned, margin=0.0)
+        found = polish(sig, pinned, x, opts)
+    return (objective_value(sig, pinned, found.x), found.x) if found.ok else None
 
 
 def _round_one_by_one(sig: SigProgram, spec: Spec, x: np.ndarray, opts: SearchOptions, *,
