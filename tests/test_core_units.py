@@ -181,3 +181,11 @@ def test_input_dims_in_another_order_than_declared():
     np.testing.assert_allclose(r["visitors"], [1.0, 201.0])
     sig = compile_signomial(m)
     assert sig.target.value(np.zeros(len(sig.levers))) == pytest.approx(202.0)
+
+
+def test_division_by_a_constant_zero_is_a_clear_input_error():
+    d = {"dimensions": {"p": ["a", "b"]},
+         "inputs": {"price": {"baseline": {"a": 100, "b": 50}, "fixed": True}, "x": {"baseline": 10}},
+         "nodes": {"total": "x * 1000 / (price[a] - 100)"}, "target": {"node": "total", "multiple": 1.5}}
+    with pytest.raises(UnsupportedError, match="division by zero in total"):
+        compile_signomial(model_of(d))

@@ -214,7 +214,7 @@ class _Expander:
             return left.plus(right, -1.0)
         if e.op == "*":
             return _mul(left, right)
-        return _mul(left, _inverse(right))
+        return _mul(left, _inverse(right, where))
 
     def _ref(self, r: Ref, assign: dict[str, str]) -> Poly:
         dims = self.model.dims_of(r.name)
@@ -295,12 +295,13 @@ def _merge(ka: Key, kb: Key) -> Key:
     return tuple(sorted((j, a) for j, a in d.items() if a != 0.0))
 
 
-def _inverse(p: Poly) -> Poly:
+def _inverse(p: Poly, where: str | None = None) -> Poly:
     nonzero = {k: c for k, c in p.terms.items() if c != 0.0}
+    if not p.aux and not nonzero:
+        raise UnsupportedError(f"division by zero in {where or 'a formula'}: the denominator is 0 with this "
+                               "year's values", hint="check the fixed inputs in the denominator (assume/baseline)")
     if p.aux or len(nonzero) != 1:
         raise UnsupportedError("division by a sum that depends on levers cannot be optimised",
                                hint="divide by a single input or a product of inputs, or make the denominator fixed")
     (k, c), = nonzero.items()
-    if c == 0.0:
-        raise UnsupportedError("division by zero")
     return Poly({tuple((j, -a) for j, a in k): 1.0 / c})

@@ -53,7 +53,10 @@ def solve(sc: Scenario, options: SolveOptions | None = None) -> Plan:
                          hint="e.g. --ladder 0.05 for 5% steps")
     t0 = time.perf_counter()
     model = build_model(sc)
-    sig = compile_signomial(model)
+    try:
+        sig = compile_signomial(model)
+    except InputError as exc:
+        raise (exc.with_file(sc.source) if sc.source else exc) from None
     backend = get_backend(opts.solver)
     sopts = SearchOptions(backend, opts.time_limit, opts.resolution or Resolution())
     commitment, required = required_target(model)
@@ -92,7 +95,7 @@ class _Run:
 
     def go(self) -> Plan:
         if self.objective == "max_target":
-            found = self.find(Spec(Objective("target")))
+            found = self._max_target()
             if not found.ok:
                 return self._error(f"no plan satisfies the constraints and budgets ({found.status})")
             return self._finish(found, Spec(Objective("target")))
