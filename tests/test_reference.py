@@ -164,7 +164,7 @@ def test_ladder_is_exact_on_the_ladder():
 
 def test_higher_target_never_needs_less_effort():
     efforts = [run(chain({"a": 1, "b": 2, "c": 0.5}, {"a": 2, "b": 3, "c": 1.5}, k)).effort for k in (1.5, 2, 3, 5)]
-    assert all(b >= a - 1e-9 for a, b in zip(efforts, efforts[1:]))
+    assert all(b >= a - 1e-9 for a, b in zip(efforts, efforts[1:], strict=False))
 
 
 def test_effort_cap_budget_respected():
