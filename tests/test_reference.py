@@ -181,3 +181,16 @@ def test_time_limit_reports_a_verified_plan():
     plan = run(d, time_limit=5)
     assert plan.ok and plan.target.achieved >= plan.target.required * (1 - 1e-6)
     assert np.isfinite(plan.solver.seconds)
+
+
+def test_shared_absolute_cap_need_is_the_least_common_value():
+    """t = s[a] + s[b], baselines 10 and 40, one scalar max: 50 for both, target 130.
+    Max reachable 100; lifting the shared max to M gives 2M ≥ 130, so M = 65 (both labels at 65),
+    while a per-uplift minimisation would report a larger common cap."""
+    d = {"dimensions": {"p": ["a", "b"]},
+         "inputs": {"s": {"baseline": {"a": 10, "b": 40}, "max": 50}},
+         "nodes": {"t": "sum(s)"}, "target": {"node": "t", "at_least": 130}}
+    plan = run(d)
+    assert plan.max_reachable == pytest.approx(100, rel=1e-5)
+    need = next(n for n in plan.needs if n.what == "inputs.s.max")
+    assert need.source == 50 and need.to == pytest.approx(65, rel=1e-5)

@@ -41,8 +41,9 @@ class Objective:
     """What to optimise. ``kind``: effort | max_effort | target | levers | cost."""
 
     kind: str = "effort"
-    levers: tuple[int, ...] = ()  # for ``levers``: minimise max_j sign·x_j (the smallest cap that works)
+    levers: tuple[int, ...] = ()  # for ``levers``: minimise max_j sign·(x_j + offset_j): the smallest cap
     sign: float = 1.0
+    offsets: tuple[float, ...] = ()  # per lever in ``levers`` (ln baseline for an absolute cap); default 0
     max_effort_cap: float | None = None  # stage two of min_max_effort: each lever's effort ≤ this
 
 
@@ -184,8 +185,8 @@ class _Builder:
             self._tie_break(layout)
         elif obj.kind == "levers":
             z = p.add_col("cap", -INF, INF, cost=1.0)
-            for j in obj.levers:
-                p.add_row({layout.x[j]: obj.sign, z: -1.0}, -INF, 0.0, "cap")
+            for j, off in zip(obj.levers, obj.offsets or (0.0,) * len(obj.levers), strict=True):
+                p.add_row({layout.x[j]: obj.sign, z: -1.0}, -INF, -obj.sign * off, "cap")
             layout.obj_col = z
             self._tie_break(layout)
         elif obj.kind == "cost":

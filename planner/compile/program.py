@@ -8,8 +8,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
 INF = math.inf
 
 
@@ -58,10 +56,3 @@ class Program:
         self.row_hi.append(hi)
         self.row_names.append(name)
         return len(self.row_lo) - 1
-
-    def row_activity(self, x: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.n_rows)
-        for i in range(self.n_rows):
-            s, e = self.row_start[i], self.row_start[i + 1]
-            out[i] = float(np.dot(self.row_value[s:e], x[self.row_index[s:e]]))
-        return out

@@ -69,7 +69,7 @@ def _cap_need(model: Model, sig: SigProgram, sopts: SearchOptions, what: str, le
     # Minimise the largest (log) cap the group needs: log planned for max/min, log uplift otherwise.
     offs = {lv.index: (math.log(lv.baseline) if absolute else 0.0) for lv in levers}
     sign = 1.0 if lv0.sign > 0 else -1.0
-    obj = Objective("levers", tuple(lv.index for lv in levers), sign)
+    obj = Objective("levers", tuple(lv.index for lv in levers), sign, tuple(offs[lv.index] for lv in levers))
     spec = Spec(obj, required=required, bounds=bounds)
     found = search(sig, spec, sopts)
     if not found.ok:

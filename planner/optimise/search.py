@@ -56,7 +56,8 @@ def objective_value(sig: SigProgram, spec: Spec, x: np.ndarray) -> float:
     if obj.kind == "target":
         return -sig.target.value(x) / max(abs(sig.target.value(np.zeros_like(x))), 1e-300) + tie
     if obj.kind == "levers":
-        return max(obj.sign * x[j] for j in obj.levers) + tie
+        offsets = obj.offsets or (0.0,) * len(obj.levers)
+        return max(obj.sign * (x[j] + off) for j, off in zip(obj.levers, offsets, strict=True)) + tie
     if obj.kind == "cost":
         return (sig.cost.value(x) if sig.cost is not None else 0.0) / max(sig.cost_cap or 1.0, 1.0) + tie
     raise ValueError(obj.kind)
@@ -278,10 +279,6 @@ def _round_one_by_one(sig: SigProgram, spec: Spec, x: np.ndarray, opts: SearchOp
             return None
         x, spec = best[1], best[2]
     return x
-
-
-def with_objective(spec: Spec, objective: Objective, **changes: object) -> Spec:
-    return replace(spec, objective=objective, **changes)
 
 
 def ladder_search(sig: SigProgram, spec: Spec, opts: SearchOptions, step: float,
