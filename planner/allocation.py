@@ -201,7 +201,7 @@ def allocate_teams(plan: Plan, teams: pd.DataFrame, method: str, *, phasing: Pha
         weight = teams.groupby("team", sort=False)["last_year"].sum()
         from planner.report.units import format_money
 
-        basis = {t: f"去年 {format_money(float(v), plan.unit)}" for t, v in weight.items()}
+        basis = {t: f"去年 {format_money(float(v), plan.target_unit)}" for t, v in weight.items()}
     if weight.sum() <= 0:
         raise InputError(f"the teams' {'capacity' if method == 'capacity' else 'last_year'} adds up to zero",
                          where="--teams", hint="give at least one team a positive value")
@@ -212,7 +212,7 @@ def allocate_teams(plan: Plan, teams: pd.DataFrame, method: str, *, phasing: Pha
     shares = [Share(name=str(n), kind="team", weight=float(w[i] / w.sum()), annual=float(annual[i]),
                     commitment=float(commit[i]), basis=basis[n]) for i, n in enumerate(weight.index)]
     alloc = Allocation(method, "target", float(annual.sum()), float(commit.sum()), t.baseline, t.margin,
-                       plan.unit, quantum, shares)
+                       plan.target_unit, quantum, shares)
     return with_periods(alloc, phasing) if phasing is not None else alloc
 
 
@@ -319,7 +319,7 @@ def allocate_owners(plan: Plan, method: str = "owner", *, owners: dict[str, Any]
     notes = [f"attribution through the {pl.method}" + ("" if pl.method == "tree" else
              " (scenario file not found: target = baseline × Π uplift assumed)")]
     alloc = Allocation(method, "uplift", float(annual.sum()), float(commit.sum()), plan.target.baseline,
-                       plan.target.margin, plan.unit, quantum, shares, notes=notes)
+                       plan.target.margin, plan.target_unit, quantum, shares, notes=notes)
     return with_periods(alloc, phasing) if phasing is not None else alloc
 
 

@@ -243,7 +243,7 @@ def phase_plan(plan: Plan, year: int, by: str = "month", *, country: str = "CN",
     return Phasing(year=int(year), by=by, country=days.country, quantum=float(quantum), ramp_months=float(ramp),
                    seasonality={m + 1: float(season[m]) for m in range(12)},
                    seasonality_source=seasonality_source, periods=weights.periods, series=series,
-                   unit=plan.unit, margin=plan.target.margin)
+                   unit=plan.target_unit, margin=plan.target.margin)
 
 
 def _items(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

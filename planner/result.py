@@ -67,6 +67,15 @@ class ConstraintResult:
     sense: str = ">="
 
 
+def target_unit(target: str | None, money: str | None) -> str | None:
+    """The unit of the target node's values: its own ``target.unit`` if given, else the money ``unit``.
+
+    A scenario's top-level ``unit`` is the unit of money (costs, budgets); a target that counts
+    customers declares ``target: {unit: 个}`` so it is not shown in 亿 / 万 as if it were money.
+    """
+    return target if target is not None else money
+
+
 @dataclass
 class TargetResult:
     node: str
@@ -75,6 +84,7 @@ class TargetResult:
     achieved: float | None
     commitment: float | None = None  # required before target.margin was added
     margin: float = 0.0
+    unit: str | None = None  # unit of the target node's values; None → the plan's (money) unit
 
 
 @dataclass
@@ -119,6 +129,11 @@ class Plan:
     @property
     def levers(self) -> list[InputResult]:
         return [i for i in self.inputs if i.kind == "lever"]
+
+    @property
+    def target_unit(self) -> str | None:
+        """Unit of the target node's values: ``target.unit`` if the scenario gave one, else ``unit``."""
+        return target_unit(self.target.unit, self.unit)
 
     @property
     def ok(self) -> bool:

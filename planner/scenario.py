@@ -159,6 +159,7 @@ class Target(_Strict):
     at_least: float | None = None
     multiple: float | None = Field(default=None, gt=0)
     margin: float = Field(default=0.0, ge=0.0, le=10.0)
+    unit: str | None = None  # unit of the target node (e.g. 个); absent → the scenario's money `unit`
 
     @model_validator(mode="after")
     def _one(self) -> Target:

@@ -15,7 +15,7 @@ from planner.compile.approx import Objective, Spec
 from planner.compile.signomial import Lever, SigProgram, effort_of
 from planner.optimise.search import SearchOptions, search
 from planner.report.units import format_money as fmt_value  # a leaf module: formatting only
-from planner.result import Need
+from planner.result import Need, target_unit
 from planner.tree.graph import DEFAULT_CAP, Model
 
 _BIND = 1e-6
@@ -106,7 +106,7 @@ def _plain(v: float) -> str:
 
 
 def needs_sentence(model: Model, required: float | None, reach: float | None, needs: list[Need]) -> str:
-    unit = model.scenario.unit
+    unit = target_unit(model.scenario.target.unit, model.scenario.unit)
     head = (f"{fmt_value(required, unit)} is out of reach: the most these constraints allow is "
             f"{fmt_value(reach, unit) if reach is not None else 'unknown'}.")
     enough = [n for n in needs if n.to is not None]

@@ -24,7 +24,7 @@ from planner.optimise.verify import (
     node_results,
     tree_entries,
 )
-from planner.result import Plan, SolverInfo, Status, TargetResult
+from planner.result import Plan, SolverInfo, Status, TargetResult, target_unit
 from planner.scenario import Scenario, load_scenario
 from planner.tree.graph import Model, build_model
 
@@ -179,7 +179,8 @@ class _Run:
         plan = Plan(
             scenario=sc.scenario_name, status=status, objective=objective,
             effort=float(chk.effort.sum()) if chk else None, cost=float(chk.cost) if chk else None,
-            target=TargetResult(tnode, base, self.required, chk.achieved if chk else None),
+            target=TargetResult(tnode, base, self.required, chk.achieved if chk else None,
+                                unit=target_unit(sc.target.unit, sc.unit)),
             solver=SolverInfo(self.sopts.backend.name, found.seconds, found.gap, found.iterations, found.bound),
             name=sc.name, unit=sc.unit, source=sc.source, dimensions=dict(self.model.dims),
             tree=tree_entries(self.model), budget={"cost": sc.budget.cost, "effort": sc.budget.effort},

@@ -49,7 +49,7 @@ def render_report(plan: Plan, *, compare: Any = None, sensitivity: Any = None, p
     """
     money = money_names(plan, _money_inputs(plan, base_dir))
     bridge = compute_bridge(plan, base_dir=base_dir)
-    unit = plan.unit
+    unit = plan.target_unit  # the optional sections show target amounts (their cost rows are in 元)
     body = [_header(plan, generated or dt.datetime.now()), _headline(plan), _banner(plan)]
     if bridge is not None and bridge.parts:
         body.append(_bridge_section(plan, bridge))
@@ -151,20 +151,20 @@ def _card(key: str, value: str, note: str = "", cls: str = "", ident: str = "") 
 
 def headline_numbers(plan: Plan) -> dict[str, str]:
     """The headline as text, keyed by card id (the browser tests look for these strings)."""
-    t, unit = plan.target, plan.unit
+    t, unit = plan.target, plan.target_unit
     base = t.baseline
     out = {"target": fmt_amount(t.required, unit), "baseline": fmt_amount(base, unit),
            "multiple": fmt_times(t.required / base) if t.required is not None and base and base > 0
            and t.required > 0 else fmt_signed_money(t.required - base, unit) if t.required is not None else "—",
            "achieved": fmt_amount(t.achieved if t.achieved is not None else plan.max_reachable, unit),
            "effort": "—" if plan.effort is None else f"{plan.effort:.2f}",
-           "cost": format_money(plan.cost, unit if is_money(unit) else "元"),
+           "cost": format_money(plan.cost, plan.unit if is_money(plan.unit) else "元"),
            "margin": format_pct(t.margin, 0)}
     return out
 
 
 def _headline(plan: Plan) -> str:
-    t, unit, nums = plan.target, plan.unit, headline_numbers(plan)
+    t, unit, nums = plan.target, plan.target_unit, headline_numbers(plan)
     tnote = f"承诺 commitment {esc(fmt_amount(t.commitment, unit))} + 余量 {format_pct(t.margin, 0)}" \
         if t.margin and t.commitment is not None else f"for {esc(t.node)}"
     mnote = f"承诺 commitment {fmt_times(t.commitment / t.baseline)}" \
@@ -189,7 +189,7 @@ def _headline(plan: Plan) -> str:
 
 
 def _banner(plan: Plan) -> str:
-    t, unit = plan.target, plan.unit
+    t, unit = plan.target, plan.target_unit
     if plan.ok:
         return (f'<div class="banner ok" id="reach"><b>可达成 Reachable.</b> The plan brings {esc(t.node)} to '
                 f'{esc(fmt_amount(t.achieved, unit))} (target {esc(fmt_amount(t.required, unit))}) '
@@ -212,7 +212,7 @@ def _banner(plan: Plan) -> str:
 # --- sections -----------------------------------------------------------------------------------
 
 def _bridge_section(plan: Plan, bridge: Bridge) -> str:
-    unit = plan.unit
+    unit = plan.target_unit
     fig = bridge_figure(bridge, unit, plan.target.node)
     method = esc(bridge.note)
     rows = []

@@ -12,6 +12,7 @@ from typing import Any
 
 from planner.errors import PlannerError
 from planner.report.html_values import clip, esc, fmt_times, series_format
+from planner.report.units import is_money
 from planner.result import InputResult, NodeResult, Plan
 from planner.tree.nodes import Bin, Expr, Ext, Neg, Num, Ref, Sum, refs, to_text
 
@@ -65,7 +66,7 @@ def money_names(plan: Plan, extra: set[str] | None = None) -> set[str]:
         formula = (entries.get(name) or {}).get("formula")
         if formula:
             todo.extend(_additive_refs(_parse(formula)))
-    return money if plan.unit else set(extra or ())
+    return money if is_money(plan.target_unit) else set(extra or ())  # a count target adds up counts
 
 
 def _additive_refs(e: Expr | None) -> list[str]:

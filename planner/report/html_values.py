@@ -64,13 +64,14 @@ def fmt_times(ratio: float | None) -> str:
 
 
 def fmt_amount(value: float | None, unit: str | None) -> str:
-    """A total of the target's kind: money in 亿/万 with ``unit: 元``, else a count in 亿/万 ('12.00万')."""
-    return format_money(value, unit) if is_money(unit) else fmt_value(value, rate=False)
+    """A total of the target's kind: money in 亿/万 with ``unit: 元``, a count with its unit ('120,000个'),
+    else a bare count in 亿/万 ('12.00万')."""
+    return format_money(value, unit) if unit else fmt_value(value, rate=False)
 
 
 def fmt_signed_money(value: float, unit: str | None = "元") -> str:
-    """'+206.27亿' / '−4.76亿' for contributions (counts alike: '+1.14万', '+850')."""
-    text = format_money(abs(value), unit) if is_money(unit) else fmt_value(abs(value), rate=False)
+    """'+206.27亿' / '−4.76亿' for contributions (counts alike: '+14,000个'; bare counts '+1.14万', '+850')."""
+    text = format_money(abs(value), unit) if unit else fmt_value(abs(value), rate=False)
     return ("+" if value >= 0 else "−") + text
 
 

@@ -11,9 +11,9 @@ from planner.result import Plan, Status
 
 def plan_table(plan: Plan) -> str:
     """The target line, then one line per lever: baseline → planned, uplift, effort, owner, what binds it."""
-    unit = plan.unit
-    t = plan.target
+    unit, money = plan.target_unit, plan.unit  # target values may be counts; cost is money
     lines = [f"{plan.name} — scenario {plan.scenario} — {plan.status}  ({plan.objective})"]
+    t = plan.target
     if plan.status == Status.INFEASIBLE:
         lines.append(f"target {t.node}: required {format_money(t.required, unit)}; "
                      f"max reachable {format_money(plan.max_reachable, unit)}")
@@ -31,8 +31,8 @@ def plan_table(plan: Plan) -> str:
                      f"stretch plan {format_money(t.required, unit)}")
     budget = plan.budget or {}
     lines.append(f"effort {plan.effort:.4f}" + (f" / {budget['effort']:g}" if budget.get("effort") else "")
-                 + f"   cost {format_money(plan.cost, unit)}"
-                 + (f" / {format_money(budget['cost'], unit)}" if budget.get("cost") is not None else ""))
+                 + f"   cost {format_money(plan.cost, money)}"
+                 + (f" / {format_money(budget['cost'], money)}" if budget.get("cost") is not None else ""))
     rows = [("lever", "baseline", "planned", "uplift", "effort", "owner", "binds")]
     for i in plan.levers:
         name = f"{i.name}[{i.label}]" if i.label else i.name

@@ -73,7 +73,7 @@ def build_workbook(plan: Plan, phasings: Sequence[Phasing] = (), allocations: Se
 def _summary(ws: Worksheet, plan: Plan) -> None:
     ws.title = "摘要"
     t = plan.target
-    money = excel_money_format([t.baseline, t.required or 0.0], plan.unit)
+    money = excel_money_format([t.baseline, t.required or 0.0], plan.target_unit)  # a count target: #,##0
     stretch = t.required if t.required is not None else t.achieved
     ws["A1"] = plan.name or plan.scenario
     ws["A1"].font = TITLE_FONT
@@ -204,13 +204,13 @@ def _plain_format(v: float) -> str:
 
 
 def _money_rows(ws: Worksheet, plan: Plan, body: list[list[Any]], key_col: int, cols: tuple[int, ...]) -> None:
-    """Rows of the target and of nodes that add up to it get the 亿 / 万 format (they are money)."""
+    """Rows of the target and of nodes that add up to it get the target's format (亿 / 万 when money)."""
     money_names = money_nodes(plan)
     for r, row in enumerate(body, start=2):
         name = str(row[key_col - 1]).split("[")[0]
         if name in money_names:
             values = [row[c - 1] for c in cols if isinstance(row[c - 1], int | float)]
-            fmt = excel_money_format(values, plan.unit)
+            fmt = excel_money_format(values, plan.target_unit)
             for c in cols:
                 ws.cell(r, c).number_format = fmt
 

@@ -56,7 +56,7 @@ class Flag:
 def diagnose(data: TrackData, c: Completion, ex: Explained, th: Thresholds | None = None) -> list[Flag]:
     """Every flag, structure first, then persistence and trend per unit, then drivers."""
     th = th or Thresholds()
-    unit = data.plan.unit
+    unit = data.plan.target_unit  # gaps and impacts are in the target's unit
     flags = _structure(c, th) + _dips(c, th)
     for u in c.units if len(c.units) > 1 else [c.total]:
         flags += _persistence(u, c.months, th, unit, ex)

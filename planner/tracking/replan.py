@@ -120,7 +120,7 @@ def _fmt(v: Any) -> str:
 def _read(new: Plan, old: Plan, data: TrackData, done: float, f: float, out: Replan) -> None:
     from planner.report.units import format_money
 
-    unit = old.unit
+    unit = old.target_unit  # the remaining months' target, not money
     out.status = str(new.status)
     was = {(i.name, i.label): i for i in old.inputs}
     if new.ok:

@@ -39,7 +39,7 @@ class Tracking:
 
     @property
     def unit(self) -> str | None:
-        return self.data.plan.unit
+        return self.data.plan.target_unit  # tracking measures the target node
 
     def to_dict(self) -> dict[str, Any]:
         c, ex, d = self.completion, self.explained, self.data

@@ -16,6 +16,7 @@ from typing import Any
 
 from planner.optimise import SolveOptions
 from planner.report.units import format_money
+from planner.result import target_unit
 from planner.scenario import read_yaml, resolve_extends, scenario_from_dict
 from planner.whatif.resolve import Resolver
 from planner.whatif.sensitivity import Sensitivity
@@ -47,7 +48,8 @@ def analyse(req: SensitivityRequest) -> dict[str, Any]:
     sc = scenario_from_dict(raw, req.scenario, source=str(path))
     res = Resolver(sc, SolveOptions(solver=req.solver, time_limit=req.time_limit, needs=False))
     s = Sensitivity(sc, raw, res)
-    out: dict[str, Any] = {"scenario": sc.scenario_name, "name": sc.name, "unit": sc.unit, "note": NOTE,
+    out: dict[str, Any] = {"scenario": sc.scenario_name, "name": sc.name, "unit": sc.unit,
+                           "target_unit": target_unit(sc.target.unit, sc.unit), "note": NOTE,
                            "metric": s.metric, "base": {"status": str(s.base.status), "effort": s.base.effort,
                                                         "required": s.base.required, "achieved": s.base.achieved,
                                                         "max_reachable": s.base.max_reachable}}
@@ -108,10 +110,11 @@ def _f(v: Any, digits: int = 4) -> str:
 def sensitivity_table(d: dict[str, Any]) -> str:
     from planner.report.table import align_columns  # the shared CJK-aware column alignment
 
-    unit = d.get("unit")
+    unit = d.get("unit")  # money: budget.cost
+    tunit = target_unit(d.get("target_unit"), unit)  # the target's amounts (older files: the money unit)
     b = d["base"]
     lines = [f"{d['name']} — scenario {d['scenario']} — base {b['status']}, effort {_f(b['effort'])}"
-             + (f", max reachable {format_money(b['max_reachable'], unit)}" if b.get("max_reachable") else ""),
+             + (f", max reachable {format_money(b['max_reachable'], tunit)}" if b.get("max_reachable") else ""),
              d["note"]]
     if "shadow_prices" in d:
         lines.append("\nshadow prices (binding caps and budgets):")
@@ -122,7 +125,7 @@ def sensitivity_table(d: dict[str, Any]) -> str:
         rows: list[tuple[str, ...]] = [("item", "value", f"{metric} −", "base", f"{metric} +", "swing")]
         for r in d["tornado"]:
             value = format_money(r["base_value"], unit) if r["path"] == "budget.cost" else _f(r["base_value"])
-            m = _f if metric == "effort" else (lambda v: _f(v) if v is None or math.isinf(v) else format_money(v, unit))
+            m = _f if metric == "effort" else (lambda v: _f(v) if v is None or math.isinf(v) else format_money(v, tunit))
             rows.append((r["name"], value, r["low_note"] or m(r["low"]), m(r["base"]),
                          r["high_note"] or m(r["high"]), m(r["swing"])))
         lines += align_columns(rows)
@@ -130,7 +133,7 @@ def sensitivity_table(d: dict[str, Any]) -> str:
         lines.append("\nfrontier: minimum effort by target")
         rows = [("×", "target", "effort", "events")]
         for p in d["frontier"]:
-            rows.append(("—" if p["multiple"] is None else f"{p['multiple']:.2f}", format_money(p["target"], unit),
+            rows.append(("—" if p["multiple"] is None else f"{p['multiple']:.2f}", format_money(p["target"], tunit),
                          _f(p["effort"]) if p["effort"] is not None else p["status"], p["events"]))
         lines += align_columns(rows)
     u = d.get("uncertainty")
@@ -138,8 +141,8 @@ def sensitivity_table(d: dict[str, Any]) -> str:
         lines.append("\nuncertainty:")
         if "p_hit" in u:
             lines.append(f"  P(hit target) {u['p_hit']:.1%} over {u['samples']:,} samples; P10 "
-                         f"{format_money(u['p10'], unit)}, P50 {format_money(u['p50'], unit)}, P90 "
-                         f"{format_money(u['p90'], unit)}")
+                         f"{format_money(u['p10'], tunit)}, P50 {format_money(u['p50'], tunit)}, P90 "
+                         f"{format_money(u['p90'], tunit)}")
         for s in u.get("sobol", []):
             lines.append(f"  Sobol {s['input']}: S1 {s['S1']:.3f}, ST {s['ST']:.3f}")
         rb = u.get("robust")

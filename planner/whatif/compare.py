@@ -93,7 +93,8 @@ def _solve_or_error(path: Path, name: str | None, opts: SolveOptions, base: Plan
         return solve(load_scenario(path, name), opts)
     except PlannerError as exc:
         return Plan(name or path.stem, Status.ERROR, base.objective, None, None,
-                    TargetResult(base.target.node, base.target.baseline, None, None), name=base.name,
+                    TargetResult(base.target.node, base.target.baseline, None, None, unit=base.target.unit),
+                    name=base.name,
                     unit=base.unit, message=str(exc).replace("\n", " "))
 
 
@@ -116,7 +117,7 @@ def _differs(a: float | None, b: float | None) -> bool:
 
 def comparison_table(c: Comparison) -> str:
     """Terminal text: scenarios as columns; a value that differs from the base is marked with *."""
-    unit = c.base.unit
+    unit, tunit = c.base.unit, c.base.target_unit  # cost is money; the target may be a count
     cols = c.labels
     rows: list[list[str]] = [["", *[f"{x}{' (base)' if k == 0 else ''}" for k, x in enumerate(cols)]]]
     summ = c.summary()
@@ -129,9 +130,9 @@ def comparison_table(c: Comparison) -> str:
     line("status", [s["status"] for s in summ], str)
     line("effort", [s["effort"] for s in summ], lambda v: f"{v:.4f}")
     line("cost", [s["cost"] for s in summ], lambda v: format_money(v, unit))
-    line("target required", [s["required"] for s in summ], lambda v: format_money(v, unit))
-    line("achieved", [s["achieved"] for s in summ], lambda v: format_money(v, unit))
-    line("max reachable", [s["max_reachable"] for s in summ], lambda v: format_money(v, unit))
+    line("target required", [s["required"] for s in summ], lambda v: format_money(v, tunit))
+    line("achieved", [s["achieved"] for s in summ], lambda v: format_money(v, tunit))
+    line("max reachable", [s["max_reachable"] for s in summ], lambda v: format_money(v, tunit))
     by = {(r["lever"], r["scenario"]): r for r in c.levers()}
     for lever in dict.fromkeys(r["lever"] for r in c.levers()):
         line(f"{lever} uplift", [by.get((lever, s), {}).get("uplift") for s in cols], format_uplift)

@@ -15,6 +15,7 @@ import numpy as np
 
 from planner.errors import PlannerError
 from planner.report.units import format_money, is_money
+from planner.result import target_unit
 from planner.scenario import Scenario
 from planner.whatif.overrides import apply_case
 from planner.whatif.resolve import Outcome, Resolver
@@ -209,7 +210,8 @@ class Sensitivity:
         return f"{head} raises the reachable target by {self._fmt(delta)}"
 
     def _fmt(self, v: float | None) -> str:
-        return format_money(v, self.sc.unit)
+        """An amount of the target (reachable target, its change): in the target's unit, not money's."""
+        return format_money(v, target_unit(self.sc.target.unit, self.sc.unit))
 
     # -- frontier ----------------------------------------------------------------------------------
     def frontier(self, upto: float = 15.0, points: int = 15) -> list[FrontierPoint]:
