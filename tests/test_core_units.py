@@ -154,17 +154,6 @@ def test_bad_inputs_raise_input_errors():
         model_of(bad)
 
 
-def test_sum_inside_an_indexed_node_runs_over_every_label():
-    """Regression (found by the property tests): x[p] * sum(x) must not bind sum's p to the outer label."""
-    d = {"dimensions": {"p": ["a", "b", "c"]},
-         "inputs": {"x": {"baseline": {"a": 1.0, "b": 2.0, "c": 3.0}}},
-         "nodes": {"n[p]": "x * sum(x)", "total": "sum(n)"}, "target": {"node": "total", "multiple": 2}}
-    m = model_of(d)
-    sig = compile_signomial(m)
-    assert float(evaluate(m)["total"]) == pytest.approx(36.0)
-    assert sig.target.value(np.zeros(len(sig.levers))) == pytest.approx(36.0)
-
-
 def test_input_dims_in_another_order_than_declared():
     """Regression (found by the benchmark generator): `dims: [channel, product]` in a file that
     declares product first must not transpose the input. True visitors: a = 1, b = 1."""

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.tree.nodes import Bin, Expr, Ext, Neg, Num, Ref, Sum
-
-Labeled = tuple[np.ndarray, tuple[str, ...]]  # (array with sample axis first, its dimensions)
+from planner.tree.evaluate import Labeled, broadcast_dims, evaluate_formula, union_dims
+from planner.tree.nodes import Bin, Expr, Neg, Num, Ref, Sum, refs
 
 
 @dataclass
@@ -47,7 +46,7 @@ class Tree:
                 continue
             seen.add(n)
             if n in self.nodes:
-                stack.extend(r.name for r in _refs(self.nodes[n]))
+                stack.extend(r.name for r in refs(self.nodes[n]))
         order = [n for n in self.name_dims if n not in self.nodes] + list(self.nodes)
         return [n for n in order if n in seen]
 
@@ -77,9 +76,9 @@ def logmean(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def evaluate(tree: Tree, values: Mapping[str, np.ndarray], expr: Expr) -> Labeled:
-    """Evaluate a formula on values shaped (samples, *dims of each name)."""
-    with np.errstate(all="ignore"):  # a zero divisor gives inf/NaN, judged by the caller, not a warning
-        return _eval(expr, values, tree)
+    """Evaluate a formula on values shaped (samples, *dims of each name): the core evaluator."""
+    env = {n: (np.asarray(v, float), tree.name_dims[n]) for n, v in values.items() if n in tree.name_dims}
+    return evaluate_formula(expr, env, tree)
 
 
 def split_gap(tree: Tree, target: str, plan: Mapping[str, np.ndarray], actual: Mapping[str, np.ndarray],
@@ -126,62 +125,10 @@ def _split(tree: Tree, target: str, plan: Mapping[str, np.ndarray], actual: Mapp
 # --- evaluation ----------------------------------------------------------------------------------
 
 
-def _refs(e: Expr) -> list[Ref]:
-    if isinstance(e, Ref):
-        return [e]
-    if isinstance(e, Neg):
-        return _refs(e.operand)
-    if isinstance(e, Bin):
-        return _refs(e.left) + _refs(e.right)
-    if isinstance(e, Sum):
-        return _refs(e.arg)
-    if isinstance(e, Ext):
-        return _refs(e.a) + _refs(e.b)
-    return []
-
-
-def _broadcast(arr: np.ndarray, have: tuple[str, ...], want: tuple[str, ...], tree: Tree) -> np.ndarray:
-    idx = (slice(None),) + tuple(slice(None) if d in have else None for d in want)
-    return np.broadcast_to(arr[idx], (arr.shape[0], *tree.shape(want)))
-
-
 def _reduce(arr: np.ndarray, have: tuple[str, ...], want: tuple[str, ...]) -> np.ndarray:
     """Sum (samples, *have) down to (samples, *want): a coefficient on a broadcast axis adds up."""
     axes = tuple(1 + i for i, d in enumerate(have) if d not in want)
     return arr.sum(axis=axes) if axes else arr
-
-
-def _union(a: tuple[str, ...], b: tuple[str, ...], tree: Tree) -> tuple[str, ...]:
-    return tuple(d for d in tree.dims if d in a or d in b)
-
-
-def _eval(e: Expr, env: Mapping[str, np.ndarray], tree: Tree) -> Labeled:
-    if isinstance(e, Num):
-        return np.array([e.value]), ()
-    if isinstance(e, Ref):
-        arr, dims = np.asarray(env[e.name], float), tree.name_dims[e.name]
-        if e.index is None or e.index in tree.dims:
-            return arr, dims
-        d = next(x for x in dims if e.index in tree.dims[x])
-        return np.take(arr, tree.dims[d].index(e.index), axis=1 + dims.index(d)), tuple(x for x in dims if x != d)
-    if isinstance(e, Neg):
-        arr, dims = _eval(e.operand, env, tree)
-        return -arr, dims
-    if isinstance(e, Sum):
-        arr, dims = _eval(e.arg, env, tree)
-        if e.dim is None:
-            return arr.reshape(arr.shape[0], -1).sum(axis=1), ()
-        return arr.sum(axis=1 + dims.index(e.dim)), tuple(x for x in dims if x != e.dim)
-    left, right = (e.left, e.right) if isinstance(e, Bin) else (e.a, e.b)
-    la, ld = _eval(left, env, tree)
-    ra, rd = _eval(right, env, tree)
-    dims = _union(ld, rd, tree)
-    la, ra = _broadcast(la, ld, dims, tree), _broadcast(ra, rd, dims, tree)
-    op = e.op if isinstance(e, Bin) else e.kind
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        value = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
-                 "min": np.minimum, "max": np.maximum}[op](la, ra)
-    return value, dims
 
 
 # --- the backward pass ---------------------------------------------------------------------------
@@ -199,18 +146,18 @@ def _push(e: Expr, coef: np.ndarray, cdims: tuple[str, ...], v0: Mapping[str, np
         _push(e.operand, -coef, cdims, v0, v1, tree, out)
         return
     if isinstance(e, Sum):
-        _, adims = _eval(e.arg, v0, tree)
-        _push(e.arg, _broadcast(coef, cdims, adims, tree), adims, v0, v1, tree, out)
+        _, adims = evaluate(tree, v0, e.arg)
+        _push(e.arg, broadcast_dims(coef, cdims, adims, tree), adims, v0, v1, tree, out)
         return
     left, right = (e.left, e.right) if isinstance(e, Bin) else (e.a, e.b)
-    (a0, ad), (b0, bd) = _eval(left, v0, tree), _eval(right, v0, tree)
-    (a1, _), (b1, _) = _eval(left, v1, tree), _eval(right, v1, tree)
-    dims = _union(ad, bd, tree)
-    a0, a1 = _broadcast(a0, ad, dims, tree), _broadcast(a1, ad, dims, tree)
-    b0, b1 = _broadcast(b0, bd, dims, tree), _broadcast(b1, bd, dims, tree)
+    (a0, ad), (b0, bd) = evaluate(tree, v0, left), evaluate(tree, v0, right)
+    (a1, _), (b1, _) = evaluate(tree, v1, left), evaluate(tree, v1, right)
+    dims = union_dims(ad, bd, tree)
+    a0, a1 = broadcast_dims(a0, ad, dims, tree), broadcast_dims(a1, ad, dims, tree)
+    b0, b1 = broadcast_dims(b0, bd, dims, tree), broadcast_dims(b1, bd, dims, tree)
     op = e.op if isinstance(e, Bin) else e.kind
     fa, fb = _factors(op, a0, a1, b0, b1)
-    k = _broadcast(coef, cdims, dims, tree)
+    k = broadcast_dims(coef, cdims, dims, tree)
     _push(left, _reduce(k * fa, dims, ad), ad, v0, v1, tree, out)
     _push(right, _reduce(k * fb, dims, bd), bd, v0, v1, tree, out)
 
@@ -218,9 +165,9 @@ def _push(e: Expr, coef: np.ndarray, cdims: tuple[str, ...], v0: Mapping[str, np
 def _push_ref(e: Ref, coef: np.ndarray, cdims: tuple[str, ...], tree: Tree, out: dict[str, np.ndarray]) -> None:
     ndims = tree.name_dims[e.name]
     if e.index is None or e.index in tree.dims:
-        k = _reduce(_broadcast(coef, cdims, tuple(d for d in tree.dims if d in cdims or d in ndims), tree),
+        k = _reduce(broadcast_dims(coef, cdims, tuple(d for d in tree.dims if d in cdims or d in ndims), tree),
                     tuple(d for d in tree.dims if d in cdims or d in ndims), ndims)
-        k = _broadcast(k, ndims, ndims, tree)
+        k = broadcast_dims(k, ndims, ndims, tree)
     else:  # a selection x[label]: the coefficient lands on that label only
         d = next(x for x in ndims if e.index in tree.dims[x])
         rest = tuple(x for x in ndims if x != d)

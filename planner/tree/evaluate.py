@@ -33,7 +33,7 @@ def evaluate(model: Model, values: Mapping[str, np.ndarray] | None = None, *,
     env, squeeze = _inputs_env(model, values or {}, samples)
     for node in model.nodes.values():
         arr, dims = _eval(node.expr, env, model, False)
-        env[node.name] = (_broadcast(arr, dims, node.dims, model), node.dims)
+        env[node.name] = (broadcast_dims(arr, dims, node.dims, model), node.dims)
     return {k: (v[0][0] if squeeze else v[0]) for k, v in env.items()}
 
 
@@ -43,7 +43,18 @@ def evaluate_expr(model: Model, expr: Expr, results: Mapping[str, np.ndarray], *
     the sum of the absolute values of its terms, the scale that "relative" tolerances refer to."""
     env = {k: (np.asarray(v)[None, ...], model.dims_of(k)) for k, v in results.items()}
     arr, got = _eval(expr, env, model, absolute)
-    return _broadcast(arr, got, dims if dims is not None else got, model)[0]
+    return broadcast_dims(arr, got, dims if dims is not None else got, model)[0]
+
+
+def evaluate_formula(expr: Expr, env: Mapping[str, Labeled], space: Model) -> Labeled:
+    """Evaluate one formula on labeled arrays ``name → (array with samples first, its dims)``.
+
+    ``space`` is anything with ``dims`` (name → labels, in declaration order) and ``shape(dims)``:
+    a Model, or the lighter formula tree tracking rebuilds from a plan. Overflow and 0/0 give
+    inf/NaN for the caller to judge, not warnings.
+    """
+    with np.errstate(all="ignore"):
+        return _eval(expr, dict(env), space, False)
 
 
 def _inputs_env(model: Model, values: Mapping[str, np.ndarray], samples: int | None) -> tuple[dict[str, Labeled], bool]:
@@ -63,14 +74,14 @@ def _inputs_env(model: Model, values: Mapping[str, np.ndarray], samples: int | N
     return env, squeeze
 
 
-def _broadcast(arr: np.ndarray, have: tuple[str, ...], want: tuple[str, ...], model: Model) -> np.ndarray:
+def broadcast_dims(arr: np.ndarray, have: tuple[str, ...], want: tuple[str, ...], model: Model) -> np.ndarray:
     """Reshape (samples, *have) to (samples, *want); ``have`` ⊆ ``want``, both in declaration order."""
     idx = (slice(None),) + tuple(slice(None) if d in have else None for d in want)
     out = arr[idx]
     return np.broadcast_to(out, (arr.shape[0], *model.shape(want)))
 
 
-def _union(a: tuple[str, ...], b: tuple[str, ...], model: Model) -> tuple[str, ...]:
+def union_dims(a: tuple[str, ...], b: tuple[str, ...], model: Model) -> tuple[str, ...]:
     return tuple(d for d in model.dims if d in a or d in b)
 
 
@@ -82,7 +93,7 @@ def _eval(e: Expr, env: dict[str, Labeled], model: Model, absolute: bool) -> Lab
             # Magnitude of a row = Σ |terms| all the way down, so `profit >= 0` has a real scale.
             node = model.nodes[e.name]
             arr, dims = _eval(node.expr, env, model, True)
-            arr, dims = _broadcast(arr, dims, node.dims, model), node.dims
+            arr, dims = broadcast_dims(arr, dims, node.dims, model), node.dims
         else:
             arr, dims = env[e.name]
         if absolute:
@@ -104,8 +115,8 @@ def _eval(e: Expr, env: dict[str, Labeled], model: Model, absolute: bool) -> Lab
         left, right = (e.left, e.right) if isinstance(e, Bin) else (e.a, e.b)
         la, ld = _eval(left, env, model, absolute)
         ra, rd = _eval(right, env, model, absolute)
-        dims = _union(ld, rd, model)
-        la, ra = _broadcast(la, ld, dims, model), _broadcast(ra, rd, dims, model)
+        dims = union_dims(ld, rd, model)
+        la, ra = broadcast_dims(la, ld, dims, model), broadcast_dims(ra, rd, dims, model)
         op = e.op if isinstance(e, Bin) else e.kind
         return _apply(op, la, ra, absolute), dims
     raise TypeError(f"unknown formula node {type(e).__name__}")
