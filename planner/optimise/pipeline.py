@@ -175,7 +175,7 @@ class _Run:
     def _plan(self, status: Status, chk: Checked | None, found: Found, objective: str) -> Plan:
         sc = self.model.scenario
         tnode = sc.target.node
-        base = float(baseline_results(self.model)[tnode])
+        base = float((chk.baseline if chk is not None else baseline_results(self.model))[tnode])
         plan = Plan(
             scenario=sc.scenario_name, status=status, objective=objective,
             effort=float(chk.effort.sum()) if chk else None, cost=float(chk.cost) if chk else None,
